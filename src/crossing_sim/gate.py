@@ -1,0 +1,127 @@
+"""The gate at night (SimPy): groups queue, tables screen them, the closing rule and dawn.
+
+Families wait near the gate until it opens and join one first-come-first-served queue. Each
+screening table takes the family at the head of the queue when the holding area behind the
+gate has room for it, screens it (a time drawn in advance from its size), and lets it through
+or refuses it. At closing no new family may queue; the closing rule says what happens to the
+queue. At dawn (``give_up``) families still queued leave.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Sequence
+
+import simpy
+
+from crossing_sim.fates import Fate
+from crossing_sim.holding import HoldingArea
+from crossing_sim.records import Log
+from crossing_sim.scenario import Gate as GateSpec
+
+Process = Generator[simpy.Event, object, None]
+
+
+class Gate:
+    """The gate's queue and tables; ``done`` fires when the last table has stopped for good."""
+
+    def __init__(self, env: simpy.Environment, spec: GateSpec, sizes: Sequence[int],
+                 screening: Sequence[float], listed: Sequence[bool], holding: HoldingArea,
+                 log: Log) -> None:
+        self.env = env
+        self.spec = spec
+        self.sizes = sizes
+        self.screening = screening
+        self.listed = listed
+        self.holding = holding
+        self.log = log
+        self.queue: deque[int] = deque()
+        self.idle: list[simpy.Event] = []
+        self.working = spec.lanes
+        self.done = env.event()
+        for _ in range(spec.lanes):
+            env.process(self._table())
+        env.process(self._closing())
+        if spec.give_up is not None:
+            env.process(self._dawn(spec.give_up))
+
+    def arrivals(self, order: Sequence[int], times: Sequence[float]) -> Process:
+        """Bring each group to the gate at its arrival time (``order`` sorted by time)."""
+        env, spec, log = self.env, self.spec, self.log
+        for group, t in zip(order, times, strict=True):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            if t >= spec.close:
+                log.fate[group] = Fate.TOO_LATE
+            elif spec.give_up is not None and t >= spec.give_up:
+                log.fate[group] = Fate.GAVE_UP
+            else:
+                log.queued[group] = t
+                self.queue.append(group)
+                if self.idle:
+                    self.idle.pop().succeed()
+
+    def _table(self) -> Process:
+        """One screening table: from opening until closing (and the rule) says stop."""
+        env, spec, log, queue, holding = self.env, self.spec, self.log, self.queue, self.holding
+        if env.now < spec.open:
+            yield env.timeout(spec.open - env.now)
+        finish_queue = spec.closing == "finish_queue"
+        cut_off = spec.closing == "cut_off"
+        while True:
+            now = env.now
+            if now >= spec.close and not (finish_queue and queue):
+                break
+            if not queue:
+                wake = env.event()
+                self.idle.append(wake)
+                yield wake
+                continue
+            group = queue[0]
+            size = self.sizes[group]
+            if not holding.has_room(size):
+                yield holding.room_event()
+                continue
+            queue.popleft()
+            holding.reserve(size)
+            log.left_queue[group] = log.screen_start[group] = now
+            duration = self.screening[group]
+            if cut_off and now + duration > spec.close:
+                yield env.timeout(spec.close - now)
+                log.fate[group] = Fate.TURNED_AWAY
+                holding.release(size)
+                continue
+            yield env.timeout(duration)
+            log.screen_end[group] = env.now
+            if self.listed[group]:
+                log.fate[group] = Fate.CROSSED
+                holding.admit(group, size)
+            else:
+                log.fate[group] = Fate.REFUSED
+                holding.release(size)
+        self.working -= 1
+        if self.working == 0:
+            self.done.succeed()
+
+    def _closing(self) -> Process:
+        """At closing, apply the closing rule to the queue and wake idle tables to stop."""
+        env, spec = self.env, self.spec
+        yield env.timeout(spec.close - env.now)
+        if spec.closing != "finish_queue":
+            self._clear_queue(Fate.TURNED_AWAY)
+        for wake in self.idle:
+            wake.succeed()
+        self.idle.clear()
+        self.holding.wake_gate()
+
+    def _dawn(self, give_up: float) -> Process:
+        """At dawn, every group still waiting in the queue gives up."""
+        yield self.env.timeout(give_up - self.env.now)
+        self._clear_queue(Fate.GAVE_UP)
+
+    def _clear_queue(self, fate: Fate) -> None:
+        now = self.env.now
+        for group in self.queue:
+            self.log.fate[group] = fate
+            self.log.left_queue[group] = now
+        self.queue.clear()

@@ -1,0 +1,60 @@
+"""The holding area behind the gate: people who crossed wait here for a bus.
+
+It may have a capacity: a screening table reserves room for a family before it starts, so
+the gate stops while the area is full and starts again as people board buses.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+
+class HoldingArea:
+    """Families waiting for buses, first come first served, with the people still to board."""
+
+    def __init__(self, env: simpy.Environment, capacity: int | None) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.occupied = 0  # people inside plus room reserved at the tables
+        self.waiting: deque[int] = deque()
+        self.to_board: dict[int, int] = {}
+        self._room: simpy.Event | None = None
+        self._arrival: simpy.Event | None = None
+
+    def has_room(self, people: int) -> bool:
+        return self.capacity is None or self.occupied + people <= self.capacity
+
+    def reserve(self, people: int) -> None:
+        self.occupied += people
+
+    def release(self, people: int) -> None:
+        """Give back room (a family refused, turned away, or gone onto a bus)."""
+        self.occupied -= people
+        self.wake_gate()
+
+    def admit(self, group: int, people: int) -> None:
+        """A screened family enters (its room was reserved before screening)."""
+        self.waiting.append(group)
+        self.to_board[group] = people
+        if self._arrival is not None:
+            self._arrival.succeed()
+            self._arrival = None
+
+    def room_event(self) -> simpy.Event:
+        """An event that fires when room may have been freed."""
+        if self._room is None:
+            self._room = self.env.event()
+        return self._room
+
+    def arrival_event(self) -> simpy.Event:
+        """An event that fires when the next family enters."""
+        if self._arrival is None:
+            self._arrival = self.env.event()
+        return self._arrival
+
+    def wake_gate(self) -> None:
+        if self._room is not None:
+            self._room.succeed()
+            self._room = None

@@ -1,0 +1,89 @@
+"""Before the gate, in bulk: the families, the message, departures and the walk under hazards.
+
+Nothing here waits on anything else, so it is computed for all groups at once with numpy;
+the SimPy part of the model starts when groups reach the gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crossing_sim.fates import Fate
+from crossing_sim.scenario import Checkpoint, Origin, RoadCut, Scenario
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Travellers:
+    """Every family group and how its journey went; NaN where a stage was never reached."""
+
+    size: IntArray
+    origin: IntArray
+    fate: IntArray  # Fate so far; -1 for groups that reach the gate (the gate decides)
+    heard: FloatArray
+    depart: FloatArray
+    arrive: FloatArray  # at the gate; NaN if never
+
+
+def form_groups(expected: int, scenario: Scenario, rng: np.random.Generator) -> IntArray:
+    """Family sizes adding up exactly to ``expected`` (the last family is cut to fit)."""
+    sizes = scenario.population.group_size.sample(rng, expected).astype(np.int64)
+    total = np.cumsum(sizes)
+    n = int(np.searchsorted(total, expected)) + 1
+    sizes = sizes[:n].copy()
+    sizes[-1] -= total[n - 1] - expected
+    return sizes
+
+
+def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
+    """Draw the groups, who hears and goes, and when each reaches the gate (if it does)."""
+    size = form_groups(scenario.population.expected, scenario, rng)
+    n = size.size
+    shares = np.array([o.share for o in scenario.origins])
+    origin = rng.choice(shares.size, size=n, p=shares / shares.sum())
+    w = scenario.warning
+    fate = np.full(n, -1, dtype=np.int64)
+    reached = rng.random(n) < w.p_reach
+    declines = rng.random(n) < w.p_decline
+    heard = -w.lead + w.hearing_delay.sample(rng, n)
+    ready = heard + w.preparation.sample(rng, n)
+    fate[~reached] = Fate.NO_MESSAGE
+    fate[reached & declines] = Fate.DECLINED
+    heard[~reached] = np.nan
+    depart = np.where(fate < 0, np.maximum(ready, w.earliest_departure), np.nan)
+    speed = scenario.journey.speed.sample(rng, n) / (
+        1 + scenario.journey.size_slowdown * (size - 1))
+    arrive = np.full(n, np.nan)
+    for index, route in enumerate(scenario.origins):
+        members = np.flatnonzero(origin == index)
+        arrive[members] = _walk(route, depart[members], speed[members], fate, members, rng)
+    return Travellers(size, origin, fate, heard, depart, arrive)
+
+
+def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
+          members: IntArray, rng: np.random.Generator) -> FloatArray:
+    """Walk one route's groups past its hazards in order; mark those stopped or blocked."""
+    minutes_per_km = 60.0 / (speed * route.speed_factor)
+    hazards: list[Checkpoint | RoadCut] = sorted(
+        [*route.checkpoints, *([route.road_cut] if route.road_cut else [])], key=lambda h: h.at)
+    t = depart.copy()
+    walking = fate[members] < 0
+    position = 0.0
+    for hazard in hazards:
+        t += (hazard.at - position) * minutes_per_km
+        position = hazard.at
+        if isinstance(hazard, Checkpoint):
+            stopped = walking & (rng.random(members.size) < hazard.p_stop)
+            t += hazard.delay.sample(rng, members.size)
+            fate[members[stopped]] = Fate.STOPPED
+        else:
+            stopped = walking & (t >= hazard.after)
+            fate[members[stopped]] = Fate.BLOCKED
+        walking &= ~stopped
+    t += (route.distance - position) * minutes_per_km
+    return np.where(walking, t, np.nan)

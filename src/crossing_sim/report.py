@@ -1,0 +1,127 @@
+"""What a run means to a person: the summary of replications, as data and as text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import numpy as np
+
+from crossing_sim.experiment import Replications
+from crossing_sim.fates import FATES, Fate
+from crossing_sim.stats import Estimate, estimate, position
+from crossing_sim.units import format_clock
+
+#: People who crossed on the real night (the 2018 news report).
+OBSERVED_CROSSED: Final = 422
+#: People expected on the real night (the same report).
+OBSERVED_EXPECTED: Final = 700
+
+
+def summarize(reps: Replications, elapsed: float | None = None) -> dict[str, Any]:
+    """The numbers ``crossing-sim run`` reports, as plain data (what ``--json`` prints)."""
+    s = reps.scenario
+    expected = s.population.expected
+    crossed = estimate(reps.crossed)
+    where = position(reps.crossed, OBSERVED_CROSSED)
+    fate_means = reps.fates.mean(axis=0)
+    return {
+        "scenario": s.name,
+        "description": s.description,
+        "replications": len(reps),
+        "seed": reps.seed,
+        "expected": expected,
+        "crossed": _numbers(crossed),
+        "crossed_share": _numbers(crossed, 1 / expected),
+        "observed": {
+            "crossed": OBSERVED_CROSSED,
+            "share": OBSERVED_CROSSED / expected,
+            "p_at_most": where.p_at_most,
+            "percentile": where.percentile,
+        },
+        "fates": {f.key: {"label": f.label, "mean": float(m), "share": float(m) / expected}
+                  for f, m in zip(FATES, fate_means, strict=True)},
+        "buses": {
+            "count": s.buses.count,
+            "seats": s.buses.seats,
+            "used_mean": float(reps.buses_used.mean()),
+            "left_by_bus_mean": float(reps.left_by_bus.mean()),
+            "left_waiting_mean": float(reps.left_waiting.mean()),
+            "last_departure_median": _median_clock(reps.last_departure, s.start_clock),
+        },
+        "elapsed_seconds": elapsed,
+    }
+
+
+def _numbers(e: Estimate, scale: float = 1.0) -> dict[str, float]:
+    return {"mean": e.mean * scale, "sd": e.sd * scale, "ci95_low": e.ci_low * scale,
+            "ci95_high": e.ci_high * scale, "q05": e.q05 * scale, "q50": e.q50 * scale,
+            "q95": e.q95 * scale}
+
+
+def _median_clock(times: np.ndarray[Any, Any], start_clock: int) -> str | None:
+    left = times[~np.isnan(times)]
+    return format_clock(float(np.median(left)), start_clock) if left.size else None
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The summary as a person wants to read it on a terminal."""
+    n = summary["expected"]
+    c, sh, obs = summary["crossed"], summary["crossed_share"], summary["observed"]
+    lines = [
+        f"{summary['scenario']}: {summary['description']}".rstrip(": "),
+        f"{summary['replications']} replications, seed {summary['seed']}"
+        + (f", {summary['elapsed_seconds']:.1f} s" if summary["elapsed_seconds"] else ""),
+        "",
+        f"{'':<24}{'people':>16}{'share of ' + str(n):>22}",
+        f"{'Crossed (mean)':<24}{c['mean']:>16.1f}{_pct(sh['mean']):>22}",
+        f"{'  95 % confidence':<24}{_range(c['ci95_low'], c['ci95_high'], 1):>16}"
+        f"{_range(100 * sh['ci95_low'], 100 * sh['ci95_high'], 1, ' %'):>22}",
+        f"{'  5-95 % of nights':<24}{_range(c['q05'], c['q95'], 0):>16}"
+        f"{_range(100 * sh['q05'], 100 * sh['q95'], 1, ' %'):>22}",
+        f"{'Reported in 2018':<24}{obs['crossed']:>16}{_pct(obs['share']):>22}",
+        f"  {_where(obs)}",
+        "",
+        f"Where the {n} went (mean people per night)",
+    ]
+    for key, fate in summary["fates"].items():
+        if key == Fate.CROSSED.key:
+            continue
+        lines.append(f"  {fate['label']:<34}{fate['mean']:>8.1f}{_pct(fate['share']):>10}")
+    crossed = summary["fates"][Fate.CROSSED.key]
+    b = summary["buses"]
+    lines += [
+        f"  {crossed['label']:<34}{crossed['mean']:>8.1f}{_pct(crossed['share']):>10}",
+        f"    {'left on a bus':<32}{b['left_by_bus_mean']:>8.1f}",
+        f"    {'left waiting for a bus':<32}{b['left_waiting_mean']:>8.1f}",
+        "",
+        f"Buses: {b['used_mean']:.1f} of {b['count']} used ({b['seats']} seats each)"
+        + (f"; the last left at {b['last_departure_median']} (median)"
+           if b["last_departure_median"] else "; none left"),
+    ]
+    return "\n".join(lines)
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def _range(low: float, high: float, digits: int, unit: str = "") -> str:
+    if math.isnan(low):
+        return "n/a"
+    return f"{low:.{digits}f} - {high:.{digits}f}{unit}"
+
+
+def _where(obs: dict[str, Any]) -> str:
+    pct, share = obs["percentile"], obs["p_at_most"]
+    if pct <= 0:
+        return f"every simulated night had more than {obs['crossed']} crossing"
+    if pct >= 100:
+        return f"every simulated night had fewer than {obs['crossed']} crossing"
+    return (f"at the {_ordinal(round(pct))} percentile of simulated nights "
+            f"({100 * share:.0f} % had {obs['crossed']} or fewer)")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

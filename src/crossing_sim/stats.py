@@ -1,0 +1,64 @@
+"""Statistics over replications: means with Student-t intervals, quantiles, an observed value."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Mean, spread and a confidence interval of one quantity over replications."""
+
+    n: int
+    mean: float
+    sd: float
+    ci_low: float
+    ci_high: float
+    q05: float
+    q50: float
+    q95: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci_high - self.ci_low) / 2
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:
+    """Mean with a Student-t confidence interval, and the 5/50/95 % quantiles."""
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    if n == 0:
+        raise ValueError("no replications to summarise")
+    mean = float(x.mean())
+    sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    half = math.nan
+    if n > 1:
+        half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n))
+    q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
+    return Estimate(n, mean, sd, mean - half, mean + half, q05, q50, q95)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an observed value falls among the simulated ones."""
+
+    observed: float
+    p_at_most: float  # share of replications with a value <= observed
+    percentile: float  # mid-rank percentile of the observed value, 0-100
+
+
+def position(values: ArrayLike, observed: float) -> Position:
+    """How often the simulation gives ``observed`` or less, and its percentile."""
+    x = np.asarray(values, dtype=np.float64)
+    return Position(observed, float(np.mean(x <= observed)),
+                    float(stats.percentileofscore(x, observed, kind="mean")))

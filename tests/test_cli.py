@@ -1,0 +1,215 @@
+"""The command line: what a person sees, exit codes, and the files a run leaves behind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from crossing_sim import __version__
+from crossing_sim.cli import main
+from crossing_sim.fates import FATES
+from crossing_sim.results import REPLICATION_COLUMNS
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+ORIGIN = '[origins.camp]\nshare = 1.0\ndistance = "2km"\n'
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = invoke("--version")
+    assert code == 0
+    assert __version__ in out
+
+
+def test_run_prints_comparison_with_422(tiny_file: Path, tmp_path: Path) -> None:
+    code, out, err = invoke("run", str(tiny_file), "--reps", "20", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    assert "Crossed (mean)" in out
+    assert "95 % confidence" in out
+    assert "Reported in 2018" in out
+    assert "422" in out
+    assert "Where the 40 went" in out
+    assert "left waiting for a bus" in out
+    assert f"Results: {tmp_path / 'r'}/" in out
+
+
+def test_run_writes_results_folder(tiny_file: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "r"
+    code, _, err = invoke("run", str(tiny_file), "--reps", "7", "--seed", "5",
+                          "--out", str(out_dir))
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "manifest.json", "replications.csv", "scenario.toml", "summary.json", "timeseries.npz"]
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert manifest["replications"] == 7
+    assert manifest["version"] == __version__
+    assert len(manifest["scenario_sha256"]) == 64
+    assert 'name = "tiny"' in manifest["scenario_toml"]
+    rows = (out_dir / "replications.csv").read_text().splitlines()
+    assert rows[0].split(",") == list(REPLICATION_COLUMNS)
+    assert len(rows) == 8
+    for row in rows[1:]:
+        cells = row.split(",")
+        fates = [int(cells[3 + i]) for i in range(len(FATES))]
+        assert sum(fates) == 40
+    with np.load(out_dir / "timeseries.npz") as data:
+        assert data["series"].shape == (7, 4, data["t"].size)
+    # the resolved scenario that was written runs again and gives the same numbers
+    code, _, err = invoke("run", str(out_dir / "scenario.toml"), "--reps", "7", "--seed", "5",
+                          "--out", str(tmp_path / "again"))
+    assert code == 0, err
+    again = (tmp_path / "again" / "replications.csv").read_text()
+    assert again == (out_dir / "replications.csv").read_text()
+
+
+def test_same_seed_same_results(tiny_file: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        invoke("run", str(tiny_file), "--reps", "10", "--seed", "9", "--out", str(tmp_path / name))
+    a = (tmp_path / "a" / "replications.csv").read_text()
+    assert a == (tmp_path / "b" / "replications.csv").read_text()
+    invoke("run", str(tiny_file), "--reps", "10", "--seed", "10", "--out", str(tmp_path / "c"))
+    assert a != (tmp_path / "c" / "replications.csv").read_text()
+
+
+def test_json_output(tiny_file: Path, tmp_path: Path) -> None:
+    code, out, _ = invoke("run", str(tiny_file), "--reps", "10", "--json",
+                          "--out", str(tmp_path / "r"))
+    assert code == 0
+    data = json.loads(out)
+    assert data["expected"] == 40
+    assert data["observed"]["crossed"] == 422
+    assert sum(f["mean"] for f in data["fates"].values()) == pytest.approx(40)
+    assert data["crossed"]["ci95_low"] <= data["crossed"]["mean"] <= data["crossed"]["ci95_high"]
+    assert data["results"] == str(tmp_path / "r")
+
+
+def test_never_overwrites_an_earlier_run(tiny_file: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "r"
+    assert invoke("run", str(tiny_file), "--reps", "3", "--out", str(out_dir))[0] == 0
+    before = (out_dir / "replications.csv").read_bytes()
+    code, out, err = invoke("run", str(tiny_file), "--reps", "5", "--seed", "1",
+                            "--out", str(out_dir))
+    assert code == 2
+    assert "already exists" in err
+    assert "Traceback" not in out + err
+    assert (out_dir / "replications.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_default_folder_under_results(tiny_file: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert invoke("run", str(tiny_file), "--reps", "2")[0] == 0
+    made = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert len(made) == 2
+    assert all(name.startswith("tiny-") for name in made)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "gate.lanes=0"], "--set: gate.lanes = 0"),
+        (["--set", "gate.lanez=2"], "gate.lanez: unknown key; did you mean 'lanes'?"),
+        (["--set", "gate.lanes"], "an override is written key=value"),
+        (["--set", "gate.open=25:00"], 'gate.open = "25:00"'),
+        (["--set", "buses.seats=0"], "buses.seats = 0"),
+        (["--reps", "0"], "Invalid value for '--reps'"),
+        (["--reps", "many"], "Invalid value for '--reps'"),
+        (["--seed", "-1"], "Invalid value for '--seed'"),
+        (["--bogus"], "No such option"),
+    ],
+)
+def test_bad_arguments_one_clear_message(tiny_file: Path, tmp_path: Path, args: list[str],
+                                         expected: str) -> None:
+    code, out, err = invoke("run", str(tiny_file), "--out", str(tmp_path / "r"), *args)
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in out + err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (ORIGIN + "[gate]\nlanes = -1\n", "gate.lanes = -1: the value must be between 1 and"),
+        ("[gate\n", "is not valid TOML"),
+        ("[origins.a]\nshare = 0.5\ndistance = \"1km\"\n", "the shares must sum to 1"),
+        ("[origins.a]\nshare = 1.0\ndistance = 3\n",
+         "origins.a.distance = 3: a distance needs a unit"),
+        ("extends = \"missing.toml\"\n", "no such file"),
+    ],
+)
+def test_bad_scenario_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = invoke("run", str(path), "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert str(path) in err
+    assert expected in err
+    assert "Traceback" not in out + err
+
+
+def test_missing_scenario_file(tmp_path: Path) -> None:
+    code, _, err = invoke("run", str(tmp_path / "nope.toml"))
+    assert code == 2
+    assert "nope.toml: no such scenario file" in err
+
+
+def test_check_prints_resolved_scenario(tmp_path: Path) -> None:
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\n[gate]\nlanes = 3\n')
+    code, out, _ = invoke("check", str(child), "--set", "buses.count=12")
+    assert code == 0
+    assert out.startswith("# child: valid")
+    assert "lanes = 3" in out
+    assert "count = 12" in out
+    assert "expected = 700" in out  # from the base file
+    assert "size_slowdown = 0.03" in out
+
+
+def test_check_rejects_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(ORIGIN + "[buses]\nseats = 0\n")
+    code, _, err = invoke("check", str(path))
+    assert code == 2
+    assert f"{path}: buses.seats = 0" in err
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.toml")))
+def test_every_shipped_scenario_is_valid(name: str) -> None:
+    code, _, err = invoke("check", str(SCENARIOS / name))
+    assert code == 0, err
+
+
+def test_real_process_baseline(tmp_path: Path) -> None:
+    """The README's command as a real process: a few seconds, the 422 comparison, exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crossing_sim", "run", str(SCENARIOS / "baseline.toml"),
+         "--reps", "50", "--out", str(tmp_path / "r")],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Reported in 2018" in result.stdout
+
+
+def test_real_process_bad_input_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_bytes(b"name = \"\xff\xfe\"\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "crossing_sim", "run", str(path)],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "is not UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
