@@ -49,7 +49,8 @@ def test_run_writes_results_folder(tiny_file: Path, tmp_path: Path) -> None:
                           "--out", str(out_dir))
     assert code == 0, err
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "manifest.json", "replications.csv", "scenario.toml", "summary.json", "timeseries.npz"]
+        "manifest.json", "replications.csv", "scenario.toml", "summary.json", "timeseries.npz",
+        "trips.csv"]
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["seed"] == 5
     assert manifest["replications"] == 7

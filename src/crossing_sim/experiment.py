@@ -20,6 +20,9 @@ from crossing_sim.scenario import Scenario
 
 DEFAULT_SEED = 2018
 
+#: Columns of :attr:`Replications.trips`: one row per bus trip that carried anyone.
+TRIP_FIELDS = ("replication", "bus", "load_start", "depart", "people")
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
@@ -45,6 +48,7 @@ class Replications:
     last_crossing: FloatArray
     series_t: FloatArray
     series: IntArray  # (replications, len(Series.NAMES), time)
+    trips: dict[str, FloatArray]  # every bus trip of every replication (see TRIP_FIELDS)
 
     @property
     def crossed(self) -> IntArray:
@@ -71,6 +75,7 @@ def run_replications(scenario: Scenario, replications: int, seed: int = DEFAULT_
     first_dep, last_dep, last_cross = (np.full(replications, np.nan) for _ in range(3))
     series: IntArray | None = None
     t: FloatArray = np.empty(0)
+    trips: list[FloatArray] = []
     for row, index in enumerate(indices):
         outcome = simulate(scenario, replication_rng(seed, int(index), point))
         if on_outcome is not None:
@@ -84,11 +89,16 @@ def run_replications(scenario: Scenario, replications: int, seed: int = DEFAULT_
         crossed_at = outcome.groups.screen_end[outcome.groups.fate == Fate.CROSSED]
         if crossed_at.size:
             last_cross[row] = crossed_at.max()
+        tr = outcome.trips
+        trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,
+                                      tr.depart, tr.people]))
         s = outcome.series
         if series is None:
             t = s.t
             series = np.empty((replications, len(Series.NAMES), t.size), dtype=np.int64)
         series[row] = [getattr(s, name) for name in Series.NAMES]
     assert series is not None
+    table = np.concatenate(trips)
     return Replications(scenario, seed, point, indices, fates, by_bus, buses, first_dep,
-                        last_dep, last_cross, t, series)
+                        last_dep, last_cross, t, series,
+                        {name: table[:, i] for i, name in enumerate(TRIP_FIELDS)})

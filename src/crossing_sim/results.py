@@ -71,6 +71,7 @@ def write_run(out: Path, reps: Replications, resolved: Resolved, summary: dict[s
         _write_manifest(work / "manifest.json", reps, resolved, command)
         (work / "scenario.toml").write_text(resolved.to_toml(), encoding="utf-8")
         _write_replications(work / "replications.csv", reps)
+        _write_trips(work / "trips.csv", reps)
         np.savez_compressed(work / "timeseries.npz", t=reps.series_t,
                             names=np.array(Series.NAMES), replication=reps.replication,
                             series=reps.series.astype(np.int32),
@@ -124,6 +125,20 @@ def _write_replications(path: Path, reps: Replications) -> None:
                 *(_num(v[i]) for v in (reps.first_departure, reps.last_departure,
                                        reps.last_crossing)),
             ])
+
+
+def _write_trips(path: Path, reps: Replications) -> None:
+    trips = reps.trips
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TRIP_COLUMNS)
+        for i in range(trips["bus"].size):
+            writer.writerow([int(trips["replication"][i]), int(trips["bus"][i]),
+                             _num(trips["load_start"][i]), _num(trips["depart"][i]),
+                             int(trips["people"][i])])
+
+
+TRIP_COLUMNS = ("replication", "bus", "load_start_min", "depart_min", "people")
 
 
 def _num(value: float) -> str:
