@@ -122,7 +122,7 @@ def test_default_folder_under_results(tiny_file: Path, tmp_path: Path,
     ("args", "expected"),
     [
         (["--set", "gate.lanes=0"], "--set: gate.lanes = 0"),
-        (["--set", "gate.lanez=2"], "gate.lanez: unknown key; did you mean 'lanes'?"),
+        (["--set", "gate.lanez=2"], "gate.lanez = 2: unknown key; did you mean 'lanes'?"),
         (["--set", "gate.lanes"], "an override is written key=value"),
         (["--set", "gate.open=25:00"], 'gate.open = "25:00"'),
         (["--set", "buses.seats=0"], "buses.seats = 0"),

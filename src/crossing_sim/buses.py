@@ -47,50 +47,63 @@ class BusLoader:
         return [min(ready, key=lambda b: self.free_at[b])]
 
     def _dispatch(self) -> Process:
-        env = self.env
+        """Load one fleet after another; it leaves when full, or when nobody more will come.
+
+        The loading loop is written out here rather than in a sub-generator: it runs for every
+        family, and each generator level costs time on every event.
+        """
+        env, holding, log, done = self.env, self.holding, self.log, self.gate.done
+        waiting, to_board, cum = holding.waiting, holding.to_board, self.boarding_cum
+        split, first_person, sizes = self.spec.split_families, self.first_person, self.sizes
+        trip_people, boarded, trip_of = log.trip_people, log.boarded, log.trip_of
+        board_time, board_group = log.board_time.append, log.board_group.append
+        board_trip, board_people = log.board_trip.append, log.board_people.append
         while fleet := self._next_fleet():
             ready_at = max(self.free_at[b] for b in fleet)
             if ready_at > env.now:
                 yield env.timeout(ready_at - env.now)
-            trips: list[int] = []
-            yield from self._fill(fleet, trips)
-            if not trips:
+            first_trip = len(log.trip_bus)
+            more_may_come = True
+            for bus in fleet:
+                seats, trip = self.spec.seats, -1
+                while seats > 0:
+                    if not waiting:
+                        if done.triggered:
+                            more_may_come = False
+                            break
+                        yield holding.arrival_event()
+                        continue
+                    group = waiting[0]
+                    left = to_board[group]
+                    people = left if left <= seats else (seats if split else 0)
+                    if people == 0:
+                        break  # the family waits for the next bus
+                    if trip < 0:
+                        trip = log.new_trip(bus, env.now)
+                    start = first_person[group] + sizes[group] - left
+                    yield env.timeout(cum[start + people] - cum[start])
+                    now = env.now
+                    board_time(now)
+                    board_group(group)
+                    board_trip(trip)
+                    board_people(people)
+                    boarded[group], trip_of[group] = now, trip
+                    trip_people[trip] += people
+                    seats -= people
+                    if people == left:
+                        waiting.popleft()
+                        del to_board[group]
+                    else:
+                        to_board[group] = left - people
+                    holding.release(people)
+                if not more_may_come:
+                    break
+            if first_trip == len(log.trip_bus):
                 return
-            for trip in trips:
-                bus = self.log.trip_bus[trip]
-                self.log.trip_depart[trip] = env.now
+            for trip in range(first_trip, len(log.trip_bus)):
+                bus = log.trip_bus[trip]
+                log.trip_depart[trip] = env.now
                 self.trips_left[bus] -= 1
                 self.free_at[bus] = env.now + self.spec.turnaround
-            if not self.holding.waiting and self.gate.done.triggered:
+            if not waiting and done.triggered:
                 return
-
-    def _fill(self, fleet: list[int], trips: list[int]) -> Process:
-        """Board families onto the fleet's buses in turn until all are full or none will come."""
-        env, holding, seats_per_bus = self.env, self.holding, self.spec.seats
-        for bus in fleet:
-            seats = seats_per_bus
-            trip = -1
-            while seats > 0:
-                if not holding.waiting:
-                    if self.gate.done.triggered:
-                        return
-                    yield holding.arrival_event() | self.gate.done
-                    continue
-                group = holding.waiting[0]
-                left = holding.to_board[group]
-                people = left if left <= seats else (seats if self.spec.split_families else 0)
-                if people == 0:
-                    break
-                if trip < 0:
-                    trip = self.log.new_trip(bus, env.now)
-                    trips.append(trip)
-                start = self.first_person[group] + self.sizes[group] - left
-                yield env.timeout(self.boarding_cum[start + people] - self.boarding_cum[start])
-                self.log.board(env.now, group, trip, people)
-                seats -= people
-                if people == left:
-                    holding.waiting.popleft()
-                    del holding.to_board[group]
-                else:
-                    holding.to_board[group] = left - people
-                holding.release(people)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -86,7 +87,7 @@ class Uniform:
 
     @property
     def variance(self) -> float:
-        return (self.high - self.low) ** 2 / 12
+        return (self.high - self.low) * (self.high - self.low) / 12
 
     def sample(self, rng: np.random.Generator, n: int) -> NDArray[np.float64]:
         return rng.uniform(self.low, self.high, n)
@@ -131,7 +132,7 @@ class Exponential:
 
     @property
     def variance(self) -> float:
-        return self.mean_value**2
+        return self.mean_value * self.mean_value
 
     @property
     def low(self) -> float:
@@ -156,7 +157,7 @@ class Lognormal:
 
     @property
     def variance(self) -> float:
-        return self.sd**2
+        return self.sd * self.sd
 
     @property
     def low(self) -> float:
@@ -178,28 +179,34 @@ class Choice:
     name: ClassVar[str] = "choice"
 
     @property
-    def _p(self) -> NDArray[np.float64]:
-        w = np.asarray(self.weights, dtype=np.float64)
-        p: NDArray[np.float64] = w / w.sum()
-        return p
-
-    @property
     def mean(self) -> float:
-        return float(np.dot(self.values, self._p))
+        total = sum(self.weights)
+        return sum(v * w for v, w in zip(self.values, self.weights, strict=True)) / total
 
     @property
     def variance(self) -> float:
-        v = np.asarray(self.values, dtype=np.float64)
-        return float(np.dot((v - self.mean) ** 2, self._p))
+        total, mean = sum(self.weights), self.mean
+        return sum((v - mean) * (v - mean) * w
+                   for v, w in zip(self.values, self.weights, strict=True)) / total
 
     @property
     def low(self) -> float:
         return min(v for v, w in zip(self.values, self.weights, strict=True) if w > 0)
 
     def sample(self, rng: np.random.Generator, n: int) -> NDArray[np.float64]:
-        drawn: NDArray[np.float64] = rng.choice(
-            np.asarray(self.values, dtype=np.float64), size=n, p=self._p)
-        return drawn
+        # what Generator.choice(values, p=...) does, without re-checking p on every call
+        index = self._cdf.searchsorted(rng.random(n), side="right")
+        return self._values[index]
+
+    @cached_property
+    def _cdf(self) -> NDArray[np.float64]:
+        cdf = np.cumsum(np.asarray(self.weights, dtype=np.float64))
+        cdf /= cdf[-1]
+        return cdf
+
+    @cached_property
+    def _values(self) -> NDArray[np.float64]:
+        return np.asarray(self.values, dtype=np.float64)
 
 
 # --- reading a distribution from a scenario file ---------------------------------------------
@@ -254,7 +261,11 @@ def parse_distribution(raw: object, kind: str) -> Distribution:
     if missing:
         raise ValueError(f"a {name} distribution needs {', '.join(_PARAMS[name])}; "
                          f"{missing[0]!r} is missing")
-    return _BUILDERS[name](raw, read)
+    dist = _BUILDERS[name](raw, read)
+    if not (math.isfinite(dist.mean) and math.isfinite(dist.variance)):
+        raise ValueError(f"the {name} distribution's parameters are too large: "
+                         "its mean and variance must be finite numbers")
+    return dist
 
 
 def _fixed(raw: Mapping[str, Any], read: Reader) -> Distribution:
@@ -288,6 +299,9 @@ def _lognormal(raw: Mapping[str, Any], read: Reader) -> Distribution:
     if mean <= 0 or sd < 0:
         raise ValueError("lognormal needs mean > 0 and sd >= 0 "
                          f"(mean {raw['mean']}, sd {raw['sd']})")
+    if not math.isfinite((sd / mean) * (sd / mean)):
+        raise ValueError(f"lognormal sd is too large next to its mean (mean {raw['mean']}, "
+                         f"sd {raw['sd']})")
     return Fixed(mean) if sd == 0 else Lognormal(mean, sd)
 
 
@@ -302,6 +316,8 @@ def _choice(raw: Mapping[str, Any], read: Reader) -> Distribution:
     weights = tuple(_number(w) for w in weights_raw)
     if any(w < 0 for w in weights) or sum(weights) <= 0:
         raise ValueError("'weights' must be >= 0 and not all zero")
+    if not math.isfinite(sum(weights)):
+        raise ValueError("'weights' are too large: their sum must be a finite number")
     return Choice(parsed, weights)
 
 

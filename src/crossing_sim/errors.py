@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date, time
 
 
 def show_value(value: object, limit: int = 60) -> str:
-    """A short TOML-like rendering of a value for an error message."""
-    text = f'"{value}"' if isinstance(value, str) else repr(value)
+    """A short, one-line, TOML-like rendering of a value for an error message."""
     if isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)  # quoted, newlines escaped
+    elif isinstance(value, time | date):
+        text = value.isoformat()
+    else:
+        text = repr(value).replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -25,10 +32,11 @@ class ScenarioError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.file}: " if self.file else ""
-        if self.key and self.has_value:
-            return f"{where}{self.key} = {show_value(self.value)}: {self.rule}"
-        if self.key:
-            return f"{where}{self.key}: {self.rule}"
+        key = self.key.replace("\n", "\\n")
+        if key and self.has_value:
+            return f"{where}{key} = {show_value(self.value)}: {self.rule}"
+        if key:
+            return f"{where}{key}: {self.rule}"
         return f"{where}{self.rule}"
 
 

@@ -21,6 +21,10 @@ from crossing_sim.scenario import Gate as GateSpec
 
 Process = Generator[simpy.Event, object, None]
 
+# plain ints in the hot loop: numpy converts IntEnum members several times slower
+TOO_LATE, GAVE_UP, TURNED_AWAY, REFUSED, CROSSED = (
+    int(f) for f in (Fate.TOO_LATE, Fate.GAVE_UP, Fate.TURNED_AWAY, Fate.REFUSED, Fate.CROSSED))
+
 
 class Gate:
     """The gate's queue and tables; ``done`` fires when the last table has stopped for good."""
@@ -46,31 +50,34 @@ class Gate:
             env.process(self._dawn(spec.give_up))
 
     def arrivals(self, order: Sequence[int], times: Sequence[float]) -> Process:
-        """Bring each group to the gate at its arrival time (``order`` sorted by time)."""
-        env, spec, log = self.env, self.spec, self.log
+        """Bring each group to the queue at its arrival time (``order`` sorted by time).
+
+        Only groups arriving before closing and before dawn come here: the model marks the
+        others too late, or given up, without an event.
+        """
+        env, queue, idle, queued = self.env, self.queue, self.idle, self.log.queued
         for group, t in zip(order, times, strict=True):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            if t >= spec.close:
-                log.fate[group] = Fate.TOO_LATE
-            elif spec.give_up is not None and t >= spec.give_up:
-                log.fate[group] = Fate.GAVE_UP
-            else:
-                log.queued[group] = t
-                self.queue.append(group)
-                if self.idle:
-                    self.idle.pop().succeed()
+            queued[group] = t
+            queue.append(group)
+            if idle:
+                idle.pop().succeed()
 
     def _table(self) -> Process:
         """One screening table: from opening until closing (and the rule) says stop."""
         env, spec, log, queue, holding = self.env, self.spec, self.log, self.queue, self.holding
+        sizes, screening, listed, close = self.sizes, self.screening, self.listed, spec.close
+        fate, left_queue, screen_start, screen_end = (
+            log.fate, log.left_queue, log.screen_start, log.screen_end)
         if env.now < spec.open:
             yield env.timeout(spec.open - env.now)
         finish_queue = spec.closing == "finish_queue"
         cut_off = spec.closing == "cut_off"
+        limited = holding.capacity is not None
         while True:
             now = env.now
-            if now >= spec.close and not (finish_queue and queue):
+            if now >= close and not (finish_queue and queue):
                 break
             if not queue:
                 wake = env.event()
@@ -78,37 +85,38 @@ class Gate:
                 yield wake
                 continue
             group = queue[0]
-            size = self.sizes[group]
-            if not holding.has_room(size):
+            size = sizes[group]
+            if limited and not holding.has_room(size):
                 yield holding.room_event()
                 continue
             queue.popleft()
-            holding.reserve(size)
-            log.left_queue[group] = log.screen_start[group] = now
-            duration = self.screening[group]
-            if cut_off and now + duration > spec.close:
-                yield env.timeout(spec.close - now)
-                log.fate[group] = Fate.TURNED_AWAY
+            holding.occupied += size  # room is held for the family while it is screened
+            left_queue[group] = screen_start[group] = now
+            duration = screening[group]
+            if cut_off and now + duration > close:
+                yield env.timeout(close - now)
+                fate[group] = TURNED_AWAY
                 holding.release(size)
                 continue
             yield env.timeout(duration)
-            log.screen_end[group] = env.now
-            if self.listed[group]:
-                log.fate[group] = Fate.CROSSED
+            screen_end[group] = env.now
+            if listed[group]:
+                fate[group] = CROSSED
                 holding.admit(group, size)
             else:
-                log.fate[group] = Fate.REFUSED
+                fate[group] = REFUSED
                 holding.release(size)
         self.working -= 1
         if self.working == 0:
             self.done.succeed()
+            holding.wake_loader()
 
     def _closing(self) -> Process:
         """At closing, apply the closing rule to the queue and wake idle tables to stop."""
         env, spec = self.env, self.spec
         yield env.timeout(spec.close - env.now)
         if spec.closing != "finish_queue":
-            self._clear_queue(Fate.TURNED_AWAY)
+            self._clear_queue(TURNED_AWAY)
         for wake in self.idle:
             wake.succeed()
         self.idle.clear()
@@ -117,9 +125,9 @@ class Gate:
     def _dawn(self, give_up: float) -> Process:
         """At dawn, every group still waiting in the queue gives up."""
         yield self.env.timeout(give_up - self.env.now)
-        self._clear_queue(Fate.GAVE_UP)
+        self._clear_queue(GAVE_UP)
 
-    def _clear_queue(self, fate: Fate) -> None:
+    def _clear_queue(self, fate: int) -> None:
         now = self.env.now
         for group in self.queue:
             self.log.fate[group] = fate

@@ -17,7 +17,7 @@ class HoldingArea:
     def __init__(self, env: simpy.Environment, capacity: int | None) -> None:
         self.env = env
         self.capacity = capacity
-        self.occupied = 0  # people inside plus room reserved at the tables
+        self.occupied = 0  # people inside, plus room held for families being screened
         self.waiting: deque[int] = deque()
         self.to_board: dict[int, int] = {}
         self._room: simpy.Event | None = None
@@ -26,18 +26,22 @@ class HoldingArea:
     def has_room(self, people: int) -> bool:
         return self.capacity is None or self.occupied + people <= self.capacity
 
-    def reserve(self, people: int) -> None:
-        self.occupied += people
-
     def release(self, people: int) -> None:
         """Give back room (a family refused, turned away, or gone onto a bus)."""
         self.occupied -= people
-        self.wake_gate()
+        if self._room is not None:
+            self.wake_gate()
 
     def admit(self, group: int, people: int) -> None:
         """A screened family enters (its room was reserved before screening)."""
         self.waiting.append(group)
         self.to_board[group] = people
+        if self._arrival is not None:
+            self._arrival.succeed()
+            self._arrival = None
+
+    def wake_loader(self) -> None:
+        """Wake the bus loader if it is waiting for people."""
         if self._arrival is not None:
             self._arrival.succeed()
             self._arrival = None
@@ -49,7 +53,7 @@ class HoldingArea:
         return self._room
 
     def arrival_event(self) -> simpy.Event:
-        """An event that fires when the next family enters."""
+        """An event that fires when the next family enters (or the gate has finished)."""
         if self._arrival is None:
             self._arrival = self.env.event()
         return self._arrival

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossing_sim.fates import Fate
-from crossing_sim.scenario import Checkpoint, Origin, RoadCut, Scenario
+from crossing_sim.scenario import Checkpoint, Origin, Scenario
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -44,16 +44,17 @@ def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
     """Draw the groups, who hears and goes, and when each reaches the gate (if it does)."""
     size = form_groups(scenario.population.expected, scenario, rng)
     n = size.size
-    shares = np.array([o.share for o in scenario.origins])
-    origin = rng.choice(shares.size, size=n, p=shares / shares.sum())
+    shares = np.cumsum([o.share for o in scenario.origins])
+    origin = (shares / shares[-1]).searchsorted(rng.random(n), side="right")
     w = scenario.warning
     fate = np.full(n, -1, dtype=np.int64)
-    reached = rng.random(n) < w.p_reach
-    declines = rng.random(n) < w.p_decline
+    chance = rng.random((2, n))
+    reached = chance[0] < w.p_reach
+    declines = chance[1] < w.p_decline
     heard = -w.lead + w.hearing_delay.sample(rng, n)
     ready = heard + w.preparation.sample(rng, n)
-    fate[~reached] = Fate.NO_MESSAGE
-    fate[reached & declines] = Fate.DECLINED
+    fate[~reached] = int(Fate.NO_MESSAGE)
+    fate[reached & declines] = int(Fate.DECLINED)
     heard[~reached] = np.nan
     depart = np.where(fate < 0, np.maximum(ready, w.earliest_departure), np.nan)
     speed = scenario.journey.speed.sample(rng, n) / (
@@ -69,21 +70,19 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
           members: IntArray, rng: np.random.Generator) -> FloatArray:
     """Walk one route's groups past its hazards in order; mark those stopped or blocked."""
     minutes_per_km = 60.0 / (speed * route.speed_factor)
-    hazards: list[Checkpoint | RoadCut] = sorted(
-        [*route.checkpoints, *([route.road_cut] if route.road_cut else [])], key=lambda h: h.at)
     t = depart.copy()
     walking = fate[members] < 0
     position = 0.0
-    for hazard in hazards:
+    for hazard in route.hazards:
         t += (hazard.at - position) * minutes_per_km
         position = hazard.at
         if isinstance(hazard, Checkpoint):
             stopped = walking & (rng.random(members.size) < hazard.p_stop)
             t += hazard.delay.sample(rng, members.size)
-            fate[members[stopped]] = Fate.STOPPED
+            fate[members[stopped]] = int(Fate.STOPPED)
         else:
             stopped = walking & (t >= hazard.after)
-            fate[members[stopped]] = Fate.BLOCKED
+            fate[members[stopped]] = int(Fate.BLOCKED)
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
     return np.where(walking, t, np.nan)

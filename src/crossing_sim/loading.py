@@ -31,11 +31,16 @@ class Resolved:
     files: tuple[str, ...]
 
     def source_of(self, key: str) -> str:
-        """The file (or ``--set``) that set ``key``, or its nearest enclosing table."""
+        """The file (or ``--set``) that last set ``key`` or anything in it.
+
+        For a key that no file set (a required key left out), the nearest enclosing table's.
+        """
         parts = tuple(p for p in key.replace("[", ".[").split(".") if p and not p.startswith("["))
+        rank = {file: i for i, file in enumerate((*self.files, SET_SOURCE))}
         while parts:
-            if parts in self.sources:
-                return self.sources[parts]
+            inside = [src for path, src in self.sources.items() if path[: len(parts)] == parts]
+            if inside:
+                return max(inside, key=lambda src: rank.get(src, -1))
             parts = parts[:-1]
         return self.files[-1] if self.files else ""
 
@@ -94,7 +99,11 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
             raise ScenarioError(rule="must be the path of a scenario file, e.g. \"baseline.toml\"",
                                 key="extends", value=parent, file=here, has_value=True)
         base_path = path.parent / parent
-        if not base_path.is_file():
+        try:
+            exists = base_path.is_file()
+        except (OSError, ValueError):
+            exists = False
+        if not exists:
             raise ScenarioError(rule=f"no such file: {base_path}", key="extends", value=parent,
                                 file=here, has_value=True)
         base = _read_chain(base_path, sources, files, (*seen, real))
@@ -115,6 +124,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(rule="no such scenario file", file=here) from None
     except OSError as exc:
         raise ScenarioError(rule=f"cannot be read: {exc.strerror}", file=here) from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ScenarioError(rule=f"is not a usable file name: {exc}", file=here) from None
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(rule=f"is larger than {MAX_FILE_BYTES} bytes; "
                                  "a scenario file is a short text", file=here)
@@ -133,7 +144,8 @@ def _merge(base: dict[str, Any], top: Mapping[str, Any], prefix: tuple[str, ...]
     """Merge ``top`` into ``base`` in place: tables merge key by key, other values replace."""
     for key, value in top.items():
         path = (*prefix, key)
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+        # a distribution ({dist = ...}) is one value: a new one replaces the old whole
+        if isinstance(value, Mapping) and "dist" not in value and isinstance(base.get(key), dict):
             _merge(base[key], value, path, sources, file)
         else:
             base[key] = _copy(value)
@@ -169,7 +181,10 @@ def _set(table: dict[str, Any], key: tuple[str, ...], value: Any,
          sources: dict[tuple[str, ...], str]) -> None:
     node = table
     for i, part in enumerate(key[:-1]):
-        child = node.setdefault(part, {})
+        if part not in node:
+            node[part] = {}
+            sources[key[: i + 1]] = SET_SOURCE
+        child = node[part]
         if not isinstance(child, dict):
             raise ScenarioError(rule="is not a table, so it has no keys to set",
                                 key=".".join(key[: i + 1]), file=SET_SOURCE)

@@ -18,9 +18,9 @@ class Log:
     left_queue: list[float] = field(default_factory=list)
     screen_start: list[float] = field(default_factory=list)
     screen_end: list[float] = field(default_factory=list)
-    boarded: list[float] = field(default_factory=list)
-    trip_of: list[int] = field(default_factory=list)
-    # one row per boarding (a group, or part of a split group, getting on one bus)
+    boarded: list[float] = field(default_factory=list)  # when its last member boarded
+    trip_of: list[int] = field(default_factory=list)  # the trip its last member boarded
+    # one row per boarding: a family, or part of a split one, getting on one trip
     board_time: list[float] = field(default_factory=list)
     board_group: list[int] = field(default_factory=list)
     board_trip: list[int] = field(default_factory=list)
@@ -33,10 +33,9 @@ class Log:
 
     def __post_init__(self) -> None:
         n = self.n_groups
-        for name in ("queued", "left_queue", "screen_start", "screen_end", "boarded"):
-            setattr(self, name, [NAN] * n)
-        self.fate = [-1] * n
-        self.trip_of = [-1] * n
+        self.queued, self.left_queue = [NAN] * n, [NAN] * n
+        self.screen_start, self.screen_end, self.boarded = [NAN] * n, [NAN] * n, [NAN] * n
+        self.fate, self.trip_of = [-1] * n, [-1] * n
 
     def new_trip(self, bus: int, now: float) -> int:
         """Open a trip for ``bus`` whose loading starts ``now``; return its index."""
@@ -45,13 +44,3 @@ class Log:
         self.trip_depart.append(NAN)
         self.trip_people.append(0)
         return len(self.trip_bus) - 1
-
-    def board(self, now: float, group: int, trip: int, people: int) -> None:
-        """``people`` of ``group`` got on ``trip`` at ``now``."""
-        self.board_time.append(now)
-        self.board_group.append(group)
-        self.board_trip.append(trip)
-        self.board_people.append(people)
-        self.trip_people[trip] += people
-        self.boarded[group] = now
-        self.trip_of[group] = trip

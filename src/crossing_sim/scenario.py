@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
-from crossing_sim.distributions import Choice, Distribution, highest
+from crossing_sim.distributions import Choice, Distribution, Fixed, highest
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.schema import Context, build, param
 from crossing_sim.units import parse_clock
@@ -52,6 +53,12 @@ class Origin:
     road_cut: RoadCut | None = param("table", "none", cls=RoadCut, optional=True,
                                      doc="fighting that cuts the route, if any")
 
+    @cached_property
+    def hazards(self) -> tuple[Checkpoint | RoadCut, ...]:
+        """The route's checkpoints and road cut, in the order a group meets them."""
+        cut = (self.road_cut,) if self.road_cut is not None else ()
+        return tuple(sorted((*self.checkpoints, *cut), key=lambda h: h.at))
+
 
 @dataclass(frozen=True, kw_only=True)
 class Population:
@@ -61,7 +68,10 @@ class Population:
                           doc="people expected to cross (the list)")
     group_size: Distribution = param(
         "dist", {"dist": "choice", "values": [1, 2, 3, 4, 5], "weights": [1, 1, 1, 1, 1]},
-        unit="count", min=1, doc="people in a family group (whole numbers >= 1)")
+        unit="count", min=1, dists=("fixed", "choice", "empirical"),
+        dists_rule="must be a fixed size or a choice of whole numbers (dist = \"choice\", "
+                   "\"empirical\" or \"fixed\")",
+        doc="people in a family group: a fixed size or a choice of whole numbers >= 1")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,8 +179,30 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
         raise field_error("start", start_raw, str(exc)) from None
     scenario = build(Scenario, raw, "", Context(start_clock))
     scenario = replace(scenario, start_clock=start_clock)
-    check_consistency(scenario)
+    try:
+        check_consistency(scenario)
+    except ScenarioError as exc:
+        found, value = lookup(raw, exc.key)
+        if found and not exc.has_value:
+            exc.value, exc.has_value = value, True
+        raise
     return scenario
+
+
+def lookup(table: Mapping[str, Any], key: str) -> tuple[bool, object]:
+    """The value at a dotted key such as ``origins.a.checkpoints[0].at``, if the table has it."""
+    node: object = table
+    for part in key.replace("[", ".[").split("."):
+        if part.startswith("[") and isinstance(node, list):
+            index = int(part[1:-1])
+            if index >= len(node):
+                return False, None
+            node = node[index]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return False, None
+    return True, node
 
 
 def check_consistency(s: Scenario) -> None:
@@ -212,10 +244,8 @@ def check_consistency(s: Scenario) -> None:
 
 def _check_group_sizes(s: Scenario) -> None:
     dist = s.population.group_size
-    values = dist.values if isinstance(dist, Choice) else (dist.mean,)
-    if not isinstance(dist, Choice) and dist.variance > 0:
-        _fail("population.group_size",
-              "must be a fixed size or a choice/empirical list of whole numbers")
+    assert isinstance(dist, Choice | Fixed)  # the schema allows no other kind
+    values = dist.values if isinstance(dist, Choice) else (dist.value,)
     if any(v != int(v) or v < 1 for v in values):
         _fail("population.group_size", "family sizes must be whole numbers >= 1")
 

@@ -52,7 +52,7 @@ def build(cls: type[T], raw: object, path: str, ctx: Context) -> T:
     known = {f.name: f for f in fields(cls) if "kind" in f.metadata}  # type: ignore[arg-type]
     for key in raw:
         if key not in known:
-            raise _unknown_key(path, key, list(known))
+            raise _unknown_key(path, key, raw[key], list(known))
     values: dict[str, object] = {}
     for f in known.values():
         key = f"{path}.{f.name}" if path else f.name
@@ -65,11 +65,11 @@ def build(cls: type[T], raw: object, path: str, ctx: Context) -> T:
     return cls(**values)
 
 
-def _unknown_key(path: str, key: str, known: list[str]) -> ScenarioError:
+def _unknown_key(path: str, key: str, value: object, known: list[str]) -> ScenarioError:
     where = f"{path}.{key}" if path else key
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
-    return ScenarioError(rule=f"unknown key{hint}", key=where)
+    return field_error(where, value, f"unknown key{hint}")
 
 
 def parse_value(f: Field[Any], value: object, key: str, ctx: Context) -> object:
@@ -171,7 +171,9 @@ def _clock(value: object, meta: Mapping[str, Any], ctx: Context) -> float:
 
 
 def _dist(value: object, meta: Mapping[str, Any], ctx: Context) -> object:
-    unit = meta["unit"]
+    unit, allowed = meta["unit"], meta.get("dists")
+    if allowed and isinstance(value, Mapping) and value.get("dist") not in allowed:
+        raise ValueError(meta.get("dists_rule", f"dist must be one of {', '.join(allowed)}"))
     dist = parse_distribution(value, unit)
     if dist.low < meta.get("min", 0.0 if unit != "count" else -math.inf):
         raise ValueError(f"every value drawn must be >= {meta.get('min', 0)} "
