@@ -78,19 +78,20 @@ class BusLoader:
                     people = left if left <= seats else (seats if split else 0)
                     if people == 0:
                         break  # the family waits for the next bus
-                    if trip < 0:
-                        trip = log.new_trip(bus, env.now)
+                    started = env.now
                     start = first_person[group] + sizes[group] - left
                     yield env.timeout(cum[start + people] - cum[start])
+                    if trip < 0:  # a trip is recorded once someone has got on
+                        trip = log.new_trip(bus, started)
                     now = env.now
                     board_time(now)
                     board_group(group)
                     board_trip(trip)
                     board_people(people)
-                    boarded[group], trip_of[group] = now, trip
                     trip_people[trip] += people
                     seats -= people
-                    if people == left:
+                    if people == left:  # the family's last member is on
+                        boarded[group], trip_of[group] = now, trip
                         waiting.popleft()
                         del to_board[group]
                     else:

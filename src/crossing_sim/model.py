@@ -79,7 +79,7 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
                   load_start=np.asarray(log.trip_load_start),
                   depart=np.asarray(log.trip_depart),
                   people=np.asarray(log.trip_people, dtype=np.int64))
-    grid = np.arange(0.0, scenario.end + 1e-9, scenario.series_step)
+    grid = series_grid(scenario)
     crossed = fate == int(Fate.CROSSED)
     through, size = groups.screen_end[crossed], people.size[crossed]
     counts = _step_counts(grid, [
@@ -92,6 +92,12 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
     series = Series(t=grid, crossed=counts[0], queue=counts[1], holding=counts[2],
                     departed=counts[3])
     return Outcome(scenario.population.expected, scenario.end, groups, trips, boardings, series)
+
+
+def series_grid(scenario: Scenario) -> FloatArray:
+    """The clock grid of the time series: every ``series_step`` from the start, and the end."""
+    grid = np.arange(0.0, scenario.end, scenario.series_step)
+    return np.append(grid, scenario.end)
 
 
 def _step_counts(grid: FloatArray, flows: list[tuple[int, FloatArray, IntArray]]) -> IntArray:

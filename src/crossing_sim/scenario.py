@@ -26,7 +26,7 @@ class Checkpoint:
     """A checkpoint on a route: it may stop a group for good, or hold it up."""
 
     at: float = param("distance", doc="distance from the collection point", unit="km")
-    p_stop: float = param("prob", "0", doc="probability that a group is stopped here for good")
+    p_stop: float = param("prob", 0.0, doc="probability that a group is stopped here for good")
     delay: Distribution = param("dist", "0min", unit="duration",
                                 doc="time lost by a group that is let through")
 
@@ -225,10 +225,10 @@ def check_consistency(s: Scenario) -> None:
     g = s.gate
     if g.close <= g.open:
         _fail("gate.close", "must be after gate.open (on the scenario's clock)")
-    if g.close > s.end:
-        _fail("gate.close", "must be no later than end")
-    if g.give_up is not None and not g.open < g.give_up <= s.end:
-        _fail("gate.give_up", "must be after gate.open and no later than end")
+    if g.close >= s.end:
+        _fail("gate.close", "must be before end (the model stops at end)")
+    if g.give_up is not None and not g.open < g.give_up < s.end:
+        _fail("gate.give_up", "must be after gate.open and before end")
     if s.warning.earliest_departure >= s.end:
         _fail("warning.earliest_departure", "must be before end")
     if s.series_step <= 0 or s.end / s.series_step > 100_000:
