@@ -108,6 +108,16 @@ def test_never_overwrites_an_earlier_run(tiny_file: Path, tmp_path: Path) -> Non
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_results_folder_that_cannot_be_made(tiny_file: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, out, err = invoke("run", str(tiny_file), "--reps", "2", "--out", str(blocker / "r"))
+    assert code == 2
+    assert f"{blocker / 'r'}: cannot be created" in err
+    assert "Traceback" not in out + err
+    assert blocker.read_text() == "not a folder"
+
+
 def test_default_folder_under_results(tiny_file: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -126,6 +136,8 @@ def test_default_folder_under_results(tiny_file: Path, tmp_path: Path,
         (["--set", "gate.lanes"], "an override is written key=value"),
         (["--set", "gate.open=25:00"], 'gate.open = "25:00"'),
         (["--set", "buses.seats=0"], "buses.seats = 0"),
+        (["--set", 'population.group_size={dist="normal"}'],
+         'population.group_size = {dist = "normal"}: must be a fixed size or a choice'),
         (["--reps", "0"], "Invalid value for '--reps'"),
         (["--reps", "many"], "Invalid value for '--reps'"),
         (["--seed", "-1"], "Invalid value for '--seed'"),

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, time
 
 
 def show_value(value: object, limit: int = 60) -> str:
-    """A short, one-line, TOML-like rendering of a value for an error message."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)  # quoted, newlines escaped
-    elif isinstance(value, time | date):
-        text = value.isoformat()
-    else:
-        text = repr(value).replace("\n", "\\n")
+    """A short, one-line rendering of a value for an error message, as TOML would write it."""
+    text = _toml(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # quoted, newlines escaped
+    if isinstance(value, time | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value).replace("\n", "\\n")
 
 
 @dataclass

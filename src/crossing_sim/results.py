@@ -47,10 +47,16 @@ def default_run_dir(name: str, root: Path = RESULTS_ROOT, now: datetime | None =
 
 
 def check_target(out: Path) -> None:
-    """Refuse a target that holds anything: an earlier run is never overwritten."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ResultsError(f"{out} already exists and is not empty; an earlier run is never "
-                           "overwritten: choose another --out or remove it")
+    """Refuse a target that holds anything, or that cannot be made: checked before any work."""
+    try:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise ResultsError(f"{out} already exists and is not empty; an earlier run is "
+                               "never overwritten: choose another --out or remove it")
+        parent = next((p for p in out.parents if p.exists()), Path("."))
+    except OSError as exc:
+        raise ResultsError(f"{out}: cannot be used for results: {exc.strerror}") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ResultsError(f"{out}: cannot be created: {parent} is not a writable folder")
 
 
 REPLICATION_COLUMNS = (
@@ -65,8 +71,11 @@ def write_run(out: Path, reps: Replications, resolved: Resolved, summary: dict[s
               command: list[str]) -> Path:
     """Write a run folder at ``out`` atomically; returns ``out``."""
     check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise ResultsError(f"{out}: cannot be created: {exc.strerror}") from None
     try:
         _write_manifest(work / "manifest.json", reps, resolved, command)
         (work / "scenario.toml").write_text(resolved.to_toml(), encoding="utf-8")
@@ -80,6 +89,10 @@ def write_run(out: Path, reps: Replications, resolved: Resolved, summary: dict[s
         if out.exists():
             out.rmdir()  # empty (checked above); rename needs the name free
         os.rename(work, out)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise ResultsError(f"{out}: the results could not be written: {exc.strerror}; "
+                           "nothing was kept") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -183,7 +183,8 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
         check_consistency(scenario)
     except ScenarioError as exc:
         found, value = lookup(raw, exc.key)
-        if found and not exc.has_value:
+        is_table = isinstance(value, Mapping) and "dist" not in value  # a section, not a value
+        if found and not exc.has_value and not is_table:
             exc.value, exc.has_value = value, True
         raise
     return scenario
