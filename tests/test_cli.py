@@ -49,23 +49,27 @@ def test_run_writes_results_folder(tiny_file: Path, tmp_path: Path) -> None:
                           "--out", str(out_dir))
     assert code == 0, err
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "manifest.json", "replications.csv", "scenario.toml", "summary.json", "timeseries.npz",
-        "trips.csv"]
+        "batches", "manifest.json", "replications.csv", "scenario.toml", "series.npz",
+        "summary.csv", "summary.json", "trips.csv"]
     manifest = json.loads((out_dir / "manifest.json").read_text())
-    assert manifest["seed"] == 5
-    assert manifest["replications"] == 7
+    assert manifest["spec"]["seed"] == 5
+    assert manifest["spec"]["reps"] == 7
+    assert manifest["status"] == "complete"
     assert manifest["version"] == __version__
-    assert len(manifest["scenario_sha256"]) == 64
-    assert 'name = "tiny"' in manifest["scenario_toml"]
+    assert len(manifest["points"][0]["scenario_sha256"]) == 64
+    assert 'name = "tiny"' in manifest["points"][0]["scenario_toml"]
     rows = (out_dir / "replications.csv").read_text().splitlines()
     assert rows[0].split(",") == list(REPLICATION_COLUMNS)
     assert len(rows) == 8
+    assert [int(r.split(",")[1]) for r in rows[1:]] == list(range(7))
     for row in rows[1:]:
         cells = row.split(",")
-        fates = [int(cells[3 + i]) for i in range(len(FATES))]
+        fates = [int(cells[4 + i]) for i in range(len(FATES))]
         assert sum(fates) == 40
-    with np.load(out_dir / "timeseries.npz") as data:
-        assert data["series"].shape == (7, 4, data["t"].size)
+        assert int(cells[2]) == fates[-1]  # crossed
+    with np.load(out_dir / "series.npz") as data:
+        assert data["bands"].shape == (1, 4, len(data["levels"]), data["t"].size)
+        assert data["t"][-1] == 19 * 60  # 12:00 to 07:00
     # the resolved scenario that was written runs again and gives the same numbers
     code, _, err = invoke("run", str(out_dir / "scenario.toml"), "--reps", "7", "--seed", "5",
                           "--out", str(tmp_path / "again"))
@@ -102,7 +106,7 @@ def test_never_overwrites_an_earlier_run(tiny_file: Path, tmp_path: Path) -> Non
     code, out, err = invoke("run", str(tiny_file), "--reps", "5", "--seed", "1",
                             "--out", str(out_dir))
     assert code == 2
-    assert "already exists" in err
+    assert "already holds a different experiment" in err
     assert "Traceback" not in out + err
     assert (out_dir / "replications.csv").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
@@ -113,7 +117,7 @@ def test_results_folder_that_cannot_be_made(tiny_file: Path, tmp_path: Path) -> 
     blocker.write_text("not a folder")
     code, out, err = invoke("run", str(tiny_file), "--reps", "2", "--out", str(blocker / "r"))
     assert code == 2
-    assert f"{blocker / 'r'}: cannot be created" in err
+    assert f"{blocker / 'r'}: cannot be used for results" in err
     assert "Traceback" not in out + err
     assert blocker.read_text() == "not a folder"
 

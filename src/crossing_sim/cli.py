@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,12 +15,19 @@ import click
 
 from crossing_sim import __version__
 from crossing_sim.errors import ScenarioError
-from crossing_sim.experiment import DEFAULT_SEED, run_replications
-from crossing_sim.loading import build_scenario, resolve
-from crossing_sim.report import render, summarize
-from crossing_sim.results import ResultsError, check_target, default_run_dir, write_run
+from crossing_sim.executors import make_executor
+from crossing_sim.experiment import DEFAULT_SEED
+from crossing_sim.loading import build_scenario, read_toml, resolve
+from crossing_sim.report import render, render_sweep
+from crossing_sim.results import ResultsError, default_run_dir
+from crossing_sim.runner import Plan
+from crossing_sim.study import StudyResult, default_sweep_dir, execute, prepare, spec_of
+from crossing_sim.sweep import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 
 DEFAULT_REPS = 500
+DEFAULT_SWEEP_REPS = 100
+#: Below this many replications in all, the default runs in this process, not a pool.
+SMALL_STUDY = 2000
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -27,6 +35,10 @@ class UserError(click.ClickException):
     """A mistake in what the user gave us: one line, exit code 2, no traceback."""
 
     exit_code = 2
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a study; says what was kept."""
 
 
 def friendly(command: F) -> F:
@@ -41,6 +53,9 @@ def friendly(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; nothing half-written was kept", err=True)
             sys.exit(130)
+        except Interrupted as exc:
+            click.echo(f"interrupted: {exc}", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 
@@ -49,6 +64,40 @@ scenario_argument = click.argument("scenario", type=click.Path(dir_okay=False, p
 set_option = click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE",
     help="Override one scenario key for this run, e.g. --set gate.lanes=2 (repeatable).")
+
+
+def experiment_options(default_reps: int) -> Callable[[F], F]:
+    """The options every study shares: replications, seed, precision, where it runs."""
+    options = [
+        click.option("--reps", type=click.IntRange(1, 1_000_000), default=None,
+                     help=f"Replications (simulated nights) per scenario [default: "
+                          f"{default_reps}; with --precision, the first batch]."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+                     help=f"Seed of the experiment's SeedSequence [default: {DEFAULT_SEED}]."),
+        click.option("--precision", type=click.FloatRange(0, 1, min_open=True), default=None,
+                     help="Add replications until the 95 % CI half-width of the crossed "
+                          "share is below this, e.g. 0.01."),
+        click.option("--max-reps", type=click.IntRange(2, 10_000_000), default=None,
+                     help="Cap on replications per scenario with --precision [default: "
+                          "100000]."),
+        click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
+                     help="Worker processes [default: all cores, or this process alone for "
+                          f"fewer than {SMALL_STUDY} replications; 1: this process]."),
+        click.option("--scheduler", metavar="ADDRESS", default=None,
+                     help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                          "(pip install 'crossing-sim[dask]')."),
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Results folder (an unfinished one with the same study resumes)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        set_option,
+    ]
+
+    def decorate(f: F) -> F:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,31 +111,123 @@ def main() -> None:
 
 @main.command()
 @scenario_argument
-@click.option("--reps", type=click.IntRange(1, 1_000_000), default=DEFAULT_REPS,
-              show_default=True, help="Replications (simulated nights).")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
-              show_default=True, help="Seed of the experiment's SeedSequence.")
-@set_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the results (default: a new folder under results/).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@experiment_options(DEFAULT_REPS)
 @friendly
-def run(scenario: Path, reps: int, seed: int, overrides: tuple[str, ...], out: Path | None,
-        as_json: bool) -> None:
+def run(scenario: Path, reps: int | None, seed: int | None, precision: float | None,
+        max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
+        as_json: bool, overrides: tuple[str, ...]) -> None:
     """Run replications of SCENARIO and compare the crossings with the real 422."""
-    resolved = resolve(scenario, overrides)
-    model = build_scenario(resolved)
-    target = out if out is not None else default_run_dir(model.name)
-    check_target(target)
-    started = time.perf_counter()
-    results = run_replications(model, reps, seed)
-    summary = summarize(results, time.perf_counter() - started)
-    written = write_run(target, results, resolved, summary, ["crossing-sim", *sys.argv[1:]])
+    seed = DEFAULT_SEED if seed is None else seed
+    prepared = prepare(scenario, overrides, seed=seed)
+    plan = _plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
+    spec = spec_of("run", prepared, plan, [], Design())
+    target = out if out is not None else default_run_dir(prepared[0].scenario.name)
+    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    summary = result.summaries[0]
     if as_json:
-        click.echo(json.dumps({**summary, "results": str(written)}, indent=2))
+        click.echo(json.dumps({**summary, "results": str(target)}, indent=2))
+        return
+    click.echo(render(summary, elapsed))
+    _say_where(result, target)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vary", "varies", multiple=True, metavar="KEY=VALUES",
+              help="A factor: key=v1,v2,... or key=low..high/step, e.g. gate.lanes=1,2 or "
+                   "gate.open=19:00..23:00/30min; scenario=a.toml,b.toml compares files "
+                   "(repeatable).")
+@click.option("--design", type=click.Choice(DESIGNS), default=None,
+              help="grid: every combination [default]; lhs: a Latin hypercube over ranges.")
+@click.option("--samples", type=click.IntRange(1, 100_000), default=None,
+              help="Points of an lhs design.")
+@experiment_options(DEFAULT_SWEEP_REPS)
+@friendly
+def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
+          reps: int | None, seed: int | None, precision: float | None, max_reps: int | None,
+          jobs: int | None, scheduler: str | None, out: Path | None, as_json: bool,
+          overrides: tuple[str, ...]) -> None:
+    """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
+
+    The same command resumes an interrupted sweep: results go to a folder named after the
+    sweep (or --out), where finished batches are kept.
+    """
+    base, factors, the_design, options = _sweep_inputs(scenario, varies, design, samples)
+    seed = seed if seed is not None else int(options.get("seed", DEFAULT_SEED))
+    reps = reps or int(options.get("reps", DEFAULT_SWEEP_REPS))
+    precision = precision if precision is not None else options.get("precision")
+    max_reps = max_reps or options.get("max_reps")
+    file_sets = options.get("set", [])
+    if not isinstance(file_sets, list) or not all(isinstance(s, str) for s in file_sets):
+        raise UserError(f"{scenario}: sweep.set must be a list of \"key=value\" strings")
+    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
+    plan = _plan(prepared, seed, reps, precision, max_reps)
+    spec = spec_of("sweep", prepared, plan, factors, the_design)
+    target = out if out is not None else default_sweep_dir(prepared, spec)
+    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    if as_json:
+        click.echo(json.dumps({"points": result.summaries, "results": str(target)}, indent=2))
+        return
+    click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
+    _say_where(result, target)
+
+
+def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
+                  samples: int | None) -> tuple[Path, list[Factor], Design, dict[str, Any]]:
+    """The base scenario, factors, design and file options of a sweep command."""
+    table = read_toml(path)
+    factors = [parse_vary(text) for text in varies]
+    if "sweep" not in table:
+        if not factors:
+            raise UserError("a sweep needs at least one --vary KEY=VALUES "
+                            "(or a sweep file with a [sweep] table)")
+        return path, factors, Design(design or "grid", samples), {}
+    spec = read_sweep_file(path, table)
+    file_keys = {f.key for f in spec.factors}
+    factors = [*spec.factors, *(f for f in factors if f.key not in file_keys)] + [
+        f for f in factors if f.key in file_keys]
+    merged: dict[str, Factor] = {}
+    for f in factors:  # a --vary on the command line replaces the file's factor
+        merged[f.key] = f
+    chosen = Design(design or spec.design.kind, samples or spec.design.samples)
+    if chosen.kind not in DESIGNS:
+        raise UserError(f"{path}: sweep.design = \"{chosen.kind}\": must be grid or lhs")
+    return spec.scenario, list(merged.values()), chosen, spec.options
+
+
+def _plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | None,
+          max_reps: int | None) -> Plan:
+    if precision is not None and reps < 2:
+        raise UserError("--precision needs --reps of at least 2 to start from")
+    return Plan([p.scenario for p in prepared], seed, reps, precision, max_reps or 100_000)
+
+
+def _execute(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
+             jobs: int | None, scheduler: str | None,
+             quiet: bool) -> tuple[StudyResult, float]:
+    started = time.perf_counter()
+    total = plan.reps * len(plan.scenarios)
+    if jobs is None and scheduler is None and plan.precision is None and total < SMALL_STUDY:
+        jobs = 1  # starting worker processes would take longer than the work itself
+    executor = make_executor(jobs, scheduler)
+    try:
+        result = execute(prepared, plan, spec, executor, target,
+                         ["crossing-sim", *sys.argv[1:]], progress=not quiet)
+    except KeyboardInterrupt:
+        raise Interrupted(f"the finished batches are kept in {target}/; run the same "
+                          "command again to resume") from None
+    finally:
+        executor.close()
+    return result, time.perf_counter() - started
+
+
+def _say_where(result: StudyResult, target: Path) -> None:
+    if result.state == "complete":
+        click.echo(f"\nAlready complete; nothing was run. Results: {target}/")
+    elif result.state == "resume":
+        click.echo(f"\nResumed and completed. Results: {target}/")
     else:
-        click.echo(render(summary))
-        click.echo(f"\nResults: {written}/")
+        click.echo(f"\nResults: {target}/")
 
 
 @main.command()
@@ -100,3 +241,6 @@ def check(scenario: Path, overrides: tuple[str, ...]) -> None:
     files = " <- ".join(reversed(resolved.files))
     click.echo(f"# {model.name}: valid ({files})\n# sha256 {resolved.digest}\n")
     click.echo(resolved.to_toml(), nl=False)
+
+
+_ = tomllib  # sweep files are read with the standard library, through read_toml

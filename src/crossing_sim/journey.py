@@ -1,7 +1,9 @@
 """Before the gate, in bulk: the families, the message, departures and the walk under hazards.
 
 Nothing here waits on anything else, so it is computed for all groups at once with numpy;
-the SimPy part of the model starts when groups reach the gate.
+the SimPy part of the model starts when groups reach the gate. For validation and teaching,
+:func:`direct` brings the groups straight to the gate instead (``arrivals.mode`` poisson or
+replay): nobody is lost on the way.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class Travellers:
     """Every family group and how its journey went; NaN where a stage was never reached."""
 
     size: IntArray
-    origin: IntArray
+    origin: IntArray  # index into scenario.origins; -1 for groups that came straight to the gate
     fate: IntArray  # Fate so far; -1 for groups that reach the gate (the gate decides)
     heard: FloatArray
     depart: FloatArray
@@ -64,6 +66,29 @@ def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
         members = np.flatnonzero(origin == index)
         arrive[members] = _walk(route, depart[members], speed[members], fate, members, rng)
     return Travellers(size, origin, fate, heard, depart, arrive)
+
+
+def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
+    """Groups that come straight to the gate: a Poisson process, or a replayed list.
+
+    Poisson: family sizes are drawn until all ``expected`` people are in groups (the last
+    family cut to fit); the groups arrive one after another with exponential gaps of mean
+    ``1 / rate`` from ``arrivals.begin`` (or the gate's opening), so those due after the end
+    are still en route. Replay: the listed groups, at their times. No message, no journey.
+    """
+    a = scenario.arrivals
+    if a.mode == "replay":
+        size = np.array([g for _, g in a.groups], dtype=np.int64)
+        arrive = np.array([t for t, _ in a.groups], dtype=np.float64)
+    else:
+        assert a.rate is not None  # the scenario's validation requires it in poisson mode
+        size = form_groups(scenario.population.expected, scenario, rng)
+        begin = scenario.gate.open if a.begin is None else a.begin
+        arrive = begin + np.cumsum(rng.exponential(1 / a.rate, size.size))
+    n = size.size
+    never = np.full(n, np.nan)
+    return Travellers(size, np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
+                      never, never.copy(), arrive)
 
 
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,

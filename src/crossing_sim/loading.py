@@ -14,12 +14,14 @@ from typing import Any
 
 import tomli_w
 
+from crossing_sim.arrivals import ArrivalsFile
 from crossing_sim.errors import ScenarioError
 from crossing_sim.scenario import Scenario, scenario_from_dict
-from crossing_sim.schema import with_defaults
+from crossing_sim.schema import NONE_WORDS, with_defaults
 
 SET_SOURCE = "--set"
 MAX_FILE_BYTES = 1_000_000
+MAX_REPLAY_BYTES = 50_000_000  # a replay CSV: up to a million groups
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Resolved:
     table: dict[str, Any]
     sources: dict[tuple[str, ...], str]
     files: tuple[str, ...]
+    layers: tuple[str, ...] = ()  # every source of values, oldest first (files, --set, ...)
 
     def source_of(self, key: str) -> str:
         """The file (or ``--set``) that last set ``key`` or anything in it.
@@ -36,7 +39,7 @@ class Resolved:
         For a key that no file set (a required key left out), the nearest enclosing table's.
         """
         parts = tuple(p for p in key.replace("[", ".[").split(".") if p and not p.startswith("["))
-        rank = {file: i for i, file in enumerate((*self.files, SET_SOURCE))}
+        rank = {src: i for i, src in enumerate(self.layers or (*self.files, SET_SOURCE))}
         while parts:
             inside = [src for path, src in self.sources.items() if path[: len(parts)] == parts]
             if inside:
@@ -53,8 +56,16 @@ class Resolved:
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the resolved TOML: the same scenario gives the same hash."""
-        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+        """SHA-256 of the resolved TOML (and of a replayed arrivals file, if any): the same
+        scenario gives the same hash, and an edited replay file a different one."""
+        digest = hashlib.sha256(self.to_toml().encode())
+        try:
+            replay = read_replay(self)
+        except ScenarioError:
+            replay = None
+        if replay is not None:
+            digest.update(replay.text.encode())
+        return digest.hexdigest()
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -65,15 +76,61 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def build_scenario(resolved: Resolved) -> Scenario:
     """Validate a resolved table; errors name the file that set the faulty value."""
     try:
-        return scenario_from_dict(resolved.table)
+        return scenario_from_dict(resolved.table, read_replay(resolved))
     except ScenarioError as exc:
         if not exc.file:
             exc.file = resolved.source_of(exc.key)
         raise
 
 
-def resolve(path: str | Path, overrides: Iterable[str] = ()) -> Resolved:
-    """Read a scenario file, follow its ``extends`` chain and apply ``key=value`` overrides."""
+def read_replay(resolved: Resolved) -> ArrivalsFile | None:
+    """The CSV file a scenario in replay mode names (``arrivals.file``), or None.
+
+    The path is relative to the folder of the scenario file that set it; for a value from
+    ``--set`` (or a sweep), to the folder of the scenario file loaded. A value that is not a
+    usable name is left for the scenario's validation to report.
+    """
+    arrivals = resolved.table.get("arrivals")
+    if not isinstance(arrivals, Mapping) or arrivals.get("mode") != "replay":
+        return None
+    name = arrivals.get("file")
+    if not isinstance(name, str) or name.strip().lower() in ("", *NONE_WORDS):
+        return None
+    source = resolved.source_of("arrivals.file")
+    here = source if source in resolved.files else (resolved.files[-1] if resolved.files else "")
+    path = Path(here).parent / name
+
+    def fail(rule: str) -> ScenarioError:
+        return ScenarioError(rule=rule, key="arrivals.file", value=name, file=source,
+                             has_value=True)
+
+    try:
+        if path.is_dir():
+            raise fail(f"is a folder, not a CSV file: {path}")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail(f"no such file: {path} (a path relative to the scenario file's folder)"
+                   ) from None
+    except OSError as exc:
+        raise fail(f"cannot be read: {path}: {exc.strerror}") from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise fail(f"is not a usable file name: {exc}") from None
+    if len(data) > MAX_REPLAY_BYTES:
+        raise fail(f"{path} is larger than {MAX_REPLAY_BYTES} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    return ArrivalsFile(str(path), text)
+
+
+def resolve(path: str | Path, overrides: Iterable[str] = (),
+            values: Mapping[str, object] | None = None, source: str = "--vary") -> Resolved:
+    """Read a scenario file, follow its ``extends`` chain and apply ``key=value`` overrides.
+
+    ``values`` sets dotted keys to Python values after the overrides (a sweep point's
+    values); errors about them name ``source``.
+    """
     sources: dict[tuple[str, ...], str] = {}
     files: list[str] = []
     table = _read_chain(Path(path), sources, files, ())
@@ -81,7 +138,9 @@ def resolve(path: str | Path, overrides: Iterable[str] = ()) -> Resolved:
     for text in overrides:
         key, value = parse_override(text)
         _set(table, key, value, sources)
-    return Resolved(table, sources, tuple(files))
+    for dotted, value in (values or {}).items():
+        _set(table, tuple(dotted.split(".")), value, sources, source)
+    return Resolved(table, sources, tuple(files), (*files, SET_SOURCE, source))
 
 
 def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str],
@@ -178,16 +237,16 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
 
 
 def _set(table: dict[str, Any], key: tuple[str, ...], value: Any,
-         sources: dict[tuple[str, ...], str]) -> None:
+         sources: dict[tuple[str, ...], str], source: str = SET_SOURCE) -> None:
     node = table
     for i, part in enumerate(key[:-1]):
         if part not in node:
             node[part] = {}
-            sources[key[: i + 1]] = SET_SOURCE
+            sources[key[: i + 1]] = source
         child = node[part]
         if not isinstance(child, dict):
             raise ScenarioError(rule="is not a table, so it has no keys to set",
-                                key=".".join(key[: i + 1]), file=SET_SOURCE)
+                                key=".".join(key[: i + 1]), file=source)
         node = child
-    _merge(node, {key[-1]: value}, key[:-1], sources, SET_SOURCE)
-    sources[key] = SET_SOURCE
+    _merge(node, {key[-1]: value}, key[:-1], sources, source)
+    sources[key] = source

@@ -13,7 +13,7 @@ from crossing_sim.buses import BusLoader
 from crossing_sim.fates import Fate
 from crossing_sim.gate import Gate
 from crossing_sim.holding import HoldingArea
-from crossing_sim.journey import Travellers, travel
+from crossing_sim.journey import Travellers, direct, travel
 from crossing_sim.outcome import Boardings, FloatArray, Groups, IntArray, Outcome, Series, Trips
 from crossing_sim.records import Log
 from crossing_sim.scenario import Gate as GateSpec
@@ -24,7 +24,8 @@ __all__ = ["simulate"]
 
 def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
     """Run one night of ``scenario`` with random numbers from ``rng``."""
-    people = travel(scenario, rng)
+    reach_gate = travel if scenario.arrivals.mode == "journey" else direct
+    people = reach_gate(scenario, rng)
     size = people.size
     n, total = size.size, int(size.sum())
     gate_spec = scenario.gate

@@ -18,7 +18,7 @@ OBSERVED_CROSSED: Final = 422
 OBSERVED_EXPECTED: Final = 700
 
 
-def summarize(reps: Replications, elapsed: float | None = None) -> dict[str, Any]:
+def summarize(reps: Replications) -> dict[str, Any]:
     """The numbers ``crossing-sim run`` reports, as plain data (what ``--json`` prints)."""
     s = reps.scenario
     expected = s.population.expected
@@ -49,7 +49,6 @@ def summarize(reps: Replications, elapsed: float | None = None) -> dict[str, Any
             "left_waiting_mean": float(reps.left_waiting.mean()),
             "last_departure_median": _median_clock(reps.last_departure, s.start_clock),
         },
-        "elapsed_seconds": elapsed,
     }
 
 
@@ -64,14 +63,14 @@ def _median_clock(times: np.ndarray[Any, Any], start_clock: int) -> str | None:
     return format_clock(float(np.median(left)), start_clock) if left.size else None
 
 
-def render(summary: dict[str, Any]) -> str:
+def render(summary: dict[str, Any], elapsed: float | None = None) -> str:
     """The summary as a person wants to read it on a terminal."""
     n = summary["expected"]
     c, sh, obs = summary["crossed"], summary["crossed_share"], summary["observed"]
     lines = [
         f"{summary['scenario']}: {summary['description']}".rstrip(": "),
         f"{summary['replications']} replications, seed {summary['seed']}"
-        + (f", {summary['elapsed_seconds']:.1f} s" if summary["elapsed_seconds"] else ""),
+        + (f", {elapsed:.1f} s" if elapsed is not None else ""),
         "",
         f"{'':<24}{'people':>16}{'share of ' + str(n):>22}",
         f"{'Crossed (mean)':<24}{c['mean']:>16.1f}{_pct(sh['mean']):>22}",
@@ -125,3 +124,34 @@ def _where(obs: dict[str, Any]) -> str:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
+                 elapsed: float | None = None) -> str:
+    """A sweep's points as a table: each point's values and its crossings."""
+    first = summaries[0]
+    reps = sorted({s["replications"] for s in summaries})
+    reps_text = str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}"
+    head = (f"{first['scenario']}: {len(summaries)} points x {reps_text} replications, "
+            f"seed {first['seed']}" + (f", {elapsed:.1f} s" if elapsed is not None else ""))
+    columns = [*keys, "crossed (95 % CI)", "share", "5-95 %", f"P(<= {OBSERVED_CROSSED})"]
+    rows = []
+    for s in summaries:
+        c, sh = s["crossed"], s["crossed_share"]
+        rows.append([
+            *(_cell(s["values"].get(k)) for k in keys),
+            f"{c['mean']:.1f} ({_range(c['ci95_low'], c['ci95_high'], 1)})",
+            _pct(sh["mean"]),
+            _range(c["q05"], c["q95"], 0),
+            f"{s['observed']['p_at_most']:.2f}",
+        ])
+    widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(columns)]
+    lines = [head, "", "  ".join(col.rjust(w) for col, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, str):
+        return value if "/" not in value and "\\" not in value else value.rsplit("/", 1)[-1]
+    return str(value)

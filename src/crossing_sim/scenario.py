@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+from crossing_sim.arrivals import Arrival, ArrivalsFile, parse_replay
 from crossing_sim.distributions import Choice, Distribution, Fixed, highest
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.schema import Context, build, param
@@ -20,6 +21,7 @@ from crossing_sim.units import parse_clock
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 DEPARTURE_RULES = ("when_full", "convoy")
+ARRIVAL_MODES = ("journey", "poisson", "replay")
 
 @dataclass(frozen=True, kw_only=True)
 class Checkpoint:
@@ -146,6 +148,38 @@ class Buses:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Arrivals:
+    """How groups reach the gate: by the night's journey, or (to validate the gate against
+    queueing theory, and for teaching) as a Poisson process or a replayed list of arrivals.
+
+    In the poisson and replay modes nobody is lost before the gate: the message, the origins
+    and the journey are not used. Every one of ``population.expected`` is still accounted for.
+    """
+
+    mode: str = param("option", "journey", options=ARRIVAL_MODES,
+                      doc="journey: groups walk from their origins (the night's model); "
+                          "poisson: groups arrive as a Poisson process at `rate`, family "
+                          "sizes from population.group_size, until all `expected` people "
+                          "have come (the last family cut to fit; those due after end are "
+                          "still en route); replay: the groups listed in `file`")
+    rate: float | None = param("rate", "none", optional=True, unit="/min",
+                               doc="poisson: mean arrival rate of family groups, a number per "
+                                   "unit of time: \"30/h\" is 30 groups an hour on average "
+                                   "(a mean of 2 min between groups), also \"0.5/min\"")
+    begin: float | None = param("clock", "none", optional=True,
+                                doc="poisson: clock time the arrivals start (the first comes "
+                                    "a random gap later); none: when the gate opens")
+    file: str | None = param("text", "none", optional=True,
+                             doc="replay: CSV file of the groups, a path relative to the "
+                                 "scenario file that names it (to the scenario file loaded, "
+                                 "for --set); header \"clock,size\" (times \"HH:MM\" or "
+                                 "\"HH:MM:SS\") or \"minutes,size\" (minutes after start), "
+                                 "one line per group in order of arrival; the sizes must add "
+                                 "up to population.expected")
+    groups: tuple[Arrival, ...] = ()  # replay: (minutes after start, size), read from `file`
+
+
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """One night: who is expected, how they hear and travel, the gate, the buses."""
 
@@ -155,8 +189,11 @@ class Scenario:
     end: float = param("clock", "07:00", doc="the clock time the model stops")
     series_step: float = param("duration", "5min", doc="grid step of the recorded time series")
     population: Population = param("table", {}, cls=Population, doc="who is expected")
-    origins: tuple[Origin, ...] = param("named", cls=Origin,
-                                        doc="collection points, one table each")
+    arrivals: Arrivals = param("table", {}, cls=Arrivals,
+                               doc="how groups reach the gate (journey, poisson or replay)")
+    origins: tuple[Origin, ...] = param("named", {}, cls=Origin, allow_empty=True,
+                                        doc="collection points, one table each (at least one "
+                                            "when arrivals.mode = \"journey\")")
     warning: Warning = param("table", {}, cls=Warning, doc="the message and departures")
     journey: Journey = param("table", {}, cls=Journey, doc="walking to the gate")
     gate: Gate = param("table", {}, cls=Gate, doc="the gate and screening")
@@ -166,12 +203,18 @@ class Scenario:
 
     @property
     def max_group_size(self) -> int:
-        """The largest family group the scenario can draw."""
+        """The largest family group the scenario can draw (or replays)."""
+        if self.arrivals.mode == "replay" and self.arrivals.groups:
+            return max(size for _, size in self.arrivals.groups)
         return int(highest(self.population.group_size))
 
 
-def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
-    """Build and check a scenario from a table (as read from TOML); raises ScenarioError."""
+def scenario_from_dict(raw: Mapping[str, Any], replay: ArrivalsFile | None = None) -> Scenario:
+    """Build and check a scenario from a table (as read from TOML); raises ScenarioError.
+
+    ``replay`` is the text of the file named by ``arrivals.file``, which a scenario in replay
+    mode needs: :func:`crossing_sim.loading.load_scenario` reads it next to the scenario file.
+    """
     start_raw = raw.get("start", "12:00") if isinstance(raw, Mapping) else "12:00"
     try:
         start_clock = parse_clock(start_raw)
@@ -180,6 +223,7 @@ def scenario_from_dict(raw: Mapping[str, Any]) -> Scenario:
     scenario = build(Scenario, raw, "", Context(start_clock))
     scenario = replace(scenario, start_clock=start_clock)
     try:
+        scenario = _with_replay(scenario, replay)
         check_consistency(scenario)
     except ScenarioError as exc:
         found, value = lookup(raw, exc.key)
@@ -206,12 +250,26 @@ def lookup(table: Mapping[str, Any], key: str) -> tuple[bool, object]:
     return True, node
 
 
+def _with_replay(s: Scenario, replay: ArrivalsFile | None) -> Scenario:
+    """The scenario with the replayed groups read from ``replay`` (in replay mode)."""
+    a = s.arrivals
+    if a.mode != "replay" or a.file is None:
+        return s  # check_consistency names what is missing or not used
+    if replay is None:
+        raise ScenarioError(key="arrivals.file",
+                            rule="was not read: load the scenario with load_scenario(), which "
+                                 "reads the file next to the scenario file (or pass its text "
+                                 "to scenario_from_dict as replay=ArrivalsFile(path, text))")
+    return replace(s, arrivals=replace(a, groups=parse_replay(replay, s.start_clock)))
+
+
 def check_consistency(s: Scenario) -> None:
     """Rules that tie several fields together; raise ScenarioError naming the key at fault."""
     if s.end <= 0:
         _fail("end", "must be later than start (a clock time earlier than start is next day)")
+    _check_arrivals(s)
     total = math.fsum(o.share for o in s.origins)
-    if abs(total - 1) > 1e-6:
+    if s.origins and abs(total - 1) > 1e-6:
         shares = ", ".join(f"{o.name} {o.share:g}" for o in s.origins)
         _fail("origins", f"the shares must sum to 1 (they sum to {total:g}: {shares})")
     for o in s.origins:
@@ -241,6 +299,36 @@ def check_consistency(s: Scenario) -> None:
     if s.holding.capacity is not None and s.holding.capacity < largest:
         _fail("holding.capacity", f"is smaller than the largest family ({largest}), "
                                   "which could never pass the gate")
+
+
+def _check_arrivals(s: Scenario) -> None:
+    a = s.arrivals
+    used = {"poisson": ("rate", "begin"), "replay": ("file",)}
+    for mode, keys in used.items():
+        for key in keys:
+            if a.mode != mode and getattr(a, key) is not None:
+                _fail(f"arrivals.{key}", f"is only used when arrivals.mode = \"{mode}\" (the "
+                                         f"mode is \"{a.mode}\"): set the mode, or remove it")
+    if a.mode == "journey" and not s.origins:
+        _fail("origins", "is required when arrivals.mode = \"journey\": at least one "
+                         "collection point, e.g. [origins.camp] share = 1.0, distance = \"3km\"")
+    if a.mode == "poisson":
+        if a.rate is None:
+            _fail("arrivals.rate", "is required when arrivals.mode = \"poisson\": the mean "
+                                   "arrival rate of groups, e.g. rate = \"30/h\"")
+        if a.begin is not None and a.begin >= s.end:
+            _fail("arrivals.begin", "must be before end (the model stops at end)")
+    if a.mode == "replay":
+        if a.file is None:
+            _fail("arrivals.file", "is required when arrivals.mode = \"replay\": a CSV file "
+                                   "of arrival times and group sizes, e.g. file = "
+                                   "\"arrivals.csv\"")
+        people = sum(size for _, size in a.groups)
+        if people != s.population.expected:
+            _fail("population.expected",
+                  f"must equal the people in arrivals.file \"{a.file}\" in replay mode: "
+                  f"the group sizes in the file add up to {people}; set expected = "
+                  f"{people}, or change the file")
 
 
 def _check_group_sizes(s: Scenario) -> None:

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, Final, TypeVar
 
 from crossing_sim.distributions import parse_distribution
 from crossing_sim.errors import ScenarioError, field_error
-from crossing_sim.units import INTERNAL_UNIT, clock_to_minutes, parse_clock, parse_quantity
+from crossing_sim.units import (
+    INTERNAL_UNIT,
+    UNITS,
+    clock_to_minutes,
+    parse_clock,
+    parse_quantity,
+)
 
 T = TypeVar("T")
 
@@ -35,9 +42,10 @@ def param(kind: str, default: object = MISSING, doc: str = "", **rules: Any) -> 
     """Declare a scenario field.
 
     kind: ``int``, ``float``, ``prob``, ``bool``, ``text``, ``option``, ``duration``, ``clock``,
-    ``distance``, ``dist`` (a distribution, with ``unit``), ``table``, ``named`` or ``list``
-    (with ``cls``). ``optional=True`` lets the file say ``"none"`` (or leave it out when the
-    default is ``"none"``). ``default`` is written as in a file: ``"21:00"``, ``"45s"``.
+    ``distance``, ``rate`` (events per unit of time, ``"30/h"``), ``dist`` (a distribution, with
+    ``unit``), ``table``, ``named`` or ``list`` (with ``cls``). ``optional=True`` lets the file
+    say ``"none"`` (or leave it out when the default is ``"none"``); ``allow_empty=True`` lets a
+    ``named`` table have no entries. ``default`` is written as in a file: ``"21:00"``, ``"45s"``.
     """
     meta = {"kind": kind, "doc": doc, "default": default, **rules}
     if default is MISSING:
@@ -80,21 +88,23 @@ def parse_value(f: Field[Any], value: object, key: str, ctx: Context) -> object:
     kind = meta["kind"]
     try:
         if kind in ("table", "named", "list"):
-            return _parse_nested(kind, meta["cls"], value, key, ctx)
+            return _parse_nested(kind, meta, value, key, ctx)
         parsed = _SCALARS[kind](value, meta, ctx)
     except ValueError as exc:
         raise field_error(key, value, str(exc)) from None
     return parsed
 
 
-def _parse_nested(kind: str, cls: type[Any], value: object, key: str, ctx: Context) -> object:
+def _parse_nested(kind: str, meta: Mapping[str, Any], value: object, key: str,
+                  ctx: Context) -> object:
+    cls = meta["cls"]
     if kind == "table":
         return build(cls, value, key, ctx)
     if kind == "list":
         if not isinstance(value, list):
             raise field_error(key, value, "must be a list of tables, e.g. [{at = \"2km\"}]")
         return tuple(build(cls, item, f"{key}[{i}]", ctx) for i, item in enumerate(value))
-    if not isinstance(value, Mapping) or not value:
+    if not isinstance(value, Mapping) or not (value or meta.get("allow_empty")):
         raise field_error(key, value, "must be a table with at least one named entry")
     return tuple(
         build(cls, {**item, "name": name} if isinstance(item, Mapping) else item,
@@ -170,6 +180,29 @@ def _clock(value: object, meta: Mapping[str, Any], ctx: Context) -> float:
     return clock_to_minutes(parse_clock(value), ctx.start_minute_of_day)
 
 
+_RATE = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*/\s*([a-zA-Z]+)\s*$")
+#: The slowest and fastest rates accepted, in events per hour.
+RATE_BOUNDS: Final = (1e-3, 1e7)
+
+
+def _rate(value: object, meta: Mapping[str, Any], ctx: Context) -> float:
+    """Events per minute, from ``"30/h"``, ``"0.5/min"`` or ``"2/s"``."""
+    units = UNITS["duration"]
+    written = ", ".join(f'"/{u}"' for u in units)
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError('a rate is a number per unit of time, written as a string such as '
+                         '"30/h" or "0.5/min"')
+    match = _RATE.match(value)
+    if match is None or match.group(2) not in units:
+        raise ValueError(f"not a rate: write a number, then one of {written}, "
+                         'e.g. "30/h" or "0.5/min"')
+    per_hour = float(match.group(1)) / units[match.group(2)] * 60
+    low, high = RATE_BOUNDS
+    if not low <= per_hour <= high:  # also catches NaN, infinity, zero and negative rates
+        raise ValueError(f"a rate must be between {low:g}/h and {high:g}/h")
+    return per_hour / 60
+
+
 def _dist(value: object, meta: Mapping[str, Any], ctx: Context) -> object:
     unit, allowed = meta["unit"], meta.get("dists")
     if allowed and isinstance(value, Mapping) and value.get("dist") not in allowed:
@@ -191,6 +224,7 @@ _SCALARS: Mapping[str, Any] = {
     "duration": _duration,
     "distance": _distance,
     "clock": _clock,
+    "rate": _rate,
     "dist": _dist,
 }
 

@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -43,6 +42,8 @@ def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
     half = math.nan
     if n > 1:
+        from scipy import stats  # imported when needed: it takes most of a second
+
         half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n))
     q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
     return Estimate(n, mean, sd, mean - half, mean + half, q05, q50, q95)
@@ -59,6 +60,8 @@ class Position:
 
 def position(values: ArrayLike, observed: float) -> Position:
     """How often the simulation gives ``observed`` or less, and its percentile."""
+    from scipy import stats
+
     x = np.asarray(values, dtype=np.float64)
     return Position(observed, float(np.mean(x <= observed)),
                     float(stats.percentileofscore(x, observed, kind="mean")))
