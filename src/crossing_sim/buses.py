@@ -91,12 +91,15 @@ class BusLoader:
                     trip_people[trip] += people
                     seats -= people
                     if people == left:  # the family's last member is on
-                        boarded[group], trip_of[group] = now, trip
+                        boarded[group] = now
+                        trip_of[group] = trip
                         waiting.popleft()
                         del to_board[group]
                     else:
                         to_board[group] = left - people
-                    holding.release(people)
+                    holding.occupied -= people
+                    if holding.room_waiter is not None:
+                        holding.wake_gate()
                 if not more_may_come:
                     break
             if first_trip == len(log.trip_bus):

@@ -49,6 +49,16 @@ class Gate:
         if spec.give_up is not None:
             env.process(self._dawn(spec.give_up))
 
+    def wait_for_opening(self, order: Sequence[int], times: Sequence[float]) -> None:
+        """Groups that arrive before the gate opens: they wait nearby, in order of arrival.
+
+        Nothing happens to them before the opening, so they join the queue without an event
+        each; the queue's records keep their arrival times.
+        """
+        for group, t in zip(order, times, strict=True):
+            self.log.queued[group] = t
+            self.queue.append(group)
+
     def arrivals(self, order: Sequence[int], times: Sequence[float]) -> Process:
         """Bring each group to the queue at its arrival time (``order`` sorted by time).
 

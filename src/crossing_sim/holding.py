@@ -20,8 +20,8 @@ class HoldingArea:
         self.occupied = 0  # people inside, plus room held for families being screened
         self.waiting: deque[int] = deque()
         self.to_board: dict[int, int] = {}
-        self._room: simpy.Event | None = None
-        self._arrival: simpy.Event | None = None
+        self.room_waiter: simpy.Event | None = None  # a table waiting for room, if any
+        self.loader_waiter: simpy.Event | None = None  # the bus loader waiting for people
 
     def has_room(self, people: int) -> bool:
         return self.capacity is None or self.occupied + people <= self.capacity
@@ -29,36 +29,36 @@ class HoldingArea:
     def release(self, people: int) -> None:
         """Give back room (a family refused, turned away, or gone onto a bus)."""
         self.occupied -= people
-        if self._room is not None:
+        if self.room_waiter is not None:
             self.wake_gate()
 
     def admit(self, group: int, people: int) -> None:
         """A screened family enters (its room was reserved before screening)."""
         self.waiting.append(group)
         self.to_board[group] = people
-        if self._arrival is not None:
-            self._arrival.succeed()
-            self._arrival = None
+        if self.loader_waiter is not None:
+            self.loader_waiter.succeed()
+            self.loader_waiter = None
 
     def wake_loader(self) -> None:
         """Wake the bus loader if it is waiting for people."""
-        if self._arrival is not None:
-            self._arrival.succeed()
-            self._arrival = None
+        if self.loader_waiter is not None:
+            self.loader_waiter.succeed()
+            self.loader_waiter = None
 
     def room_event(self) -> simpy.Event:
         """An event that fires when room may have been freed."""
-        if self._room is None:
-            self._room = self.env.event()
-        return self._room
+        if self.room_waiter is None:
+            self.room_waiter = self.env.event()
+        return self.room_waiter
 
     def arrival_event(self) -> simpy.Event:
         """An event that fires when the next family enters (or the gate has finished)."""
-        if self._arrival is None:
-            self._arrival = self.env.event()
-        return self._arrival
+        if self.loader_waiter is None:
+            self.loader_waiter = self.env.event()
+        return self.loader_waiter
 
     def wake_gate(self) -> None:
-        if self._room is not None:
-            self._room.succeed()
-            self._room = None
+        if self.room_waiter is not None:
+            self.room_waiter.succeed()
+            self.room_waiter = None

@@ -46,25 +46,27 @@ def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
     """Draw the groups, who hears and goes, and when each reaches the gate (if it does)."""
     size = form_groups(scenario.population.expected, scenario, rng)
     n = size.size
-    shares = np.cumsum([o.share for o in scenario.origins])
-    origin = (shares / shares[-1]).searchsorted(rng.random(n), side="right")
+    # Family sizes do not depend on the origin, so the groups can be numbered origin by
+    # origin: a multinomial split of the n groups by the shares, in blocks (fast slices).
+    counts = rng.multinomial(n, scenario.origin_shares)
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    origin = np.repeat(np.arange(counts.size), counts)
     w = scenario.warning
-    fate = np.full(n, -1, dtype=np.int64)
     chance = rng.random((2, n))
     reached = chance[0] < w.p_reach
-    declines = chance[1] < w.p_decline
-    heard = -w.lead + w.hearing_delay.sample(rng, n)
+    fate = np.where(reached, np.where(chance[1] < w.p_decline, int(Fate.DECLINED), -1),
+                    int(Fate.NO_MESSAGE))
+    heard = w.hearing_delay.sample(rng, n) - w.lead
     ready = heard + w.preparation.sample(rng, n)
-    fate[~reached] = int(Fate.NO_MESSAGE)
-    fate[reached & declines] = int(Fate.DECLINED)
-    heard[~reached] = np.nan
+    heard = np.where(reached, heard, np.nan)
     depart = np.where(fate < 0, np.maximum(ready, w.earliest_departure), np.nan)
-    speed = scenario.journey.speed.sample(rng, n) / (
-        1 + scenario.journey.size_slowdown * (size - 1))
-    arrive = np.full(n, np.nan)
+    speed = scenario.journey.speed.sample(rng, n)
+    if scenario.journey.size_slowdown:
+        speed /= 1 + scenario.journey.size_slowdown * (size - 1)
+    arrive = np.empty(n)
     for index, route in enumerate(scenario.origins):
-        members = np.flatnonzero(origin == index)
-        arrive[members] = _walk(route, depart[members], speed[members], fate, members, rng)
+        block = slice(bounds[index], bounds[index + 1])
+        arrive[block] = _walk(route, depart[block], speed[block], fate[block], rng)
     return Travellers(size, origin, fate, heard, depart, arrive)
 
 
@@ -92,22 +94,26 @@ def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
 
 
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
-          members: IntArray, rng: np.random.Generator) -> FloatArray:
-    """Walk one route's groups past its hazards in order; mark those stopped or blocked."""
-    minutes_per_km = 60.0 / (speed * route.speed_factor)
+          rng: np.random.Generator) -> FloatArray:
+    """Walk one route's groups past its hazards in order; mark those stopped or blocked.
+
+    ``fate`` is the route's block of the fates, updated in place.
+    """
+    minutes_per_km = (60.0 / route.speed_factor) / speed
     t = depart.copy()
-    walking = fate[members] < 0
+    walking = fate < 0
+    n = walking.size
     position = 0.0
     for hazard in route.hazards:
         t += (hazard.at - position) * minutes_per_km
         position = hazard.at
         if isinstance(hazard, Checkpoint):
-            stopped = walking & (rng.random(members.size) < hazard.p_stop)
-            t += hazard.delay.sample(rng, members.size)
-            fate[members[stopped]] = int(Fate.STOPPED)
+            stopped = walking & (rng.random(n) < hazard.p_stop)
+            t += hazard.delay.sample(rng, n)
+            fate[stopped] = int(Fate.STOPPED)
         else:
             stopped = walking & (t >= hazard.after)
-            fate[members[stopped]] = int(Fate.BLOCKED)
+            fate[stopped] = int(Fate.BLOCKED)
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
     return np.where(walking, t, np.nan)

@@ -6,6 +6,8 @@ in bulk before the SimPy run starts, so a replication is fixed by its Generator 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import simpy
 
@@ -15,7 +17,7 @@ from crossing_sim.gate import Gate
 from crossing_sim.holding import HoldingArea
 from crossing_sim.journey import Travellers, direct, travel
 from crossing_sim.outcome import Boardings, FloatArray, Groups, IntArray, Outcome, Series, Trips
-from crossing_sim.records import Log
+from crossing_sim.records import Log, floats, ints
 from crossing_sim.scenario import Gate as GateSpec
 from crossing_sim.scenario import Scenario
 
@@ -35,18 +37,19 @@ def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
     listed = rng.random(n) >= gate_spec.p_not_on_list
     boarding_cum = np.concatenate(([0.0], np.cumsum(scenario.buses.boarding.sample(rng, total))))
 
+    arrive = people.arrive
+    log = Log(n, _late_at_the_gate(gate_spec, arrive, people.fate, scenario.end))
     env = simpy.Environment()
-    log = Log(n)
     sizes = size.tolist()
     holding = HoldingArea(env, scenario.holding.capacity)
     gate = Gate(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log)
     BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
               sizes, log)
-    arrive = people.arrive
-    log.fate = _late_at_the_gate(gate_spec, arrive, people.fate, scenario.end).tolist()
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
     order = coming[np.argsort(arrive[coming], kind="stable")]
-    env.process(gate.arrivals(order.tolist(), arrive[order].tolist()))
+    early = int(np.searchsorted(arrive[order], gate_spec.open, side="left"))
+    gate.wait_for_opening(order[:early].tolist(), arrive[order[:early]].tolist())
+    env.process(gate.arrivals(order[early:].tolist(), arrive[order[early:]].tolist()))
     env.run(until=scenario.end)
     return _outcome(scenario, people, log)
 
@@ -63,23 +66,19 @@ def _late_at_the_gate(gate: GateSpec, arrive: FloatArray, fate: IntArray,
 
 
 def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
-    queued = np.asarray(log.queued)
-    fate = np.asarray(log.fate, dtype=np.int64)
+    queued = floats(log.queued)
+    fate = ints(log.fate)
     fate[(fate < 0) & ~np.isnan(queued)] = int(Fate.AT_GATE)
     fate[fate < 0] = int(Fate.EN_ROUTE)
-    boardings = Boardings(time=np.asarray(log.board_time),
-                          group=np.asarray(log.board_group, dtype=np.int64),
-                          trip=np.asarray(log.board_trip, dtype=np.int64),
-                          people=np.asarray(log.board_people, dtype=np.int64))
+    boardings = Boardings(time=floats(log.board_time), group=ints(log.board_group),
+                          trip=ints(log.board_trip), people=ints(log.board_people))
     groups = Groups(
         size=people.size, origin=people.origin, fate=fate, heard=people.heard,
-        depart=people.depart, arrive=people.arrive, left_queue=np.asarray(log.left_queue),
-        screen_start=np.asarray(log.screen_start), screen_end=np.asarray(log.screen_end),
-        boarded=np.asarray(log.boarded), trip=np.asarray(log.trip_of, dtype=np.int64))
-    trips = Trips(bus=np.asarray(log.trip_bus, dtype=np.int64),
-                  load_start=np.asarray(log.trip_load_start),
-                  depart=np.asarray(log.trip_depart),
-                  people=np.asarray(log.trip_people, dtype=np.int64))
+        depart=people.depart, arrive=people.arrive, left_queue=floats(log.left_queue),
+        screen_start=floats(log.screen_start), screen_end=floats(log.screen_end),
+        boarded=floats(log.boarded), trip=ints(log.trip_of))
+    trips = Trips(bus=ints(log.trip_bus), load_start=floats(log.trip_load_start),
+                  depart=floats(log.trip_depart), people=ints(log.trip_people))
     grid = series_grid(scenario)
     crossed = fate == int(Fate.CROSSED)
     through, size = groups.screen_end[crossed], people.size[crossed]
@@ -97,8 +96,14 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
 
 def series_grid(scenario: Scenario) -> FloatArray:
     """The clock grid of the time series: every ``series_step`` from the start, and the end."""
-    grid = np.arange(0.0, scenario.end, scenario.series_step)
-    return np.append(grid, scenario.end)
+    return _grid(scenario.end, scenario.series_step)
+
+
+@lru_cache(maxsize=64)
+def _grid(end: float, step: float) -> FloatArray:
+    grid = np.append(np.arange(0.0, end, step), end)
+    grid.flags.writeable = False  # shared by every outcome of the scenario
+    return grid
 
 
 def _step_counts(grid: FloatArray, flows: list[tuple[int, FloatArray, IntArray]]) -> IntArray:
@@ -109,8 +114,9 @@ def _step_counts(grid: FloatArray, flows: list[tuple[int, FloatArray, IntArray]]
     """
     width = grid.size + 1  # the last column collects events after the grid (and NaN)
     rows = len(Series.NAMES)
-    slots = np.concatenate([grid.searchsorted(t, side="left") + row * width
-                            for row, t, _ in flows])
+    times = np.concatenate([t for _, t, _ in flows])
+    rows_of = np.repeat([row * width for row, _, _ in flows], [t.size for _, t, _ in flows])
+    slots = grid.searchsorted(times, side="left") + rows_of
     weights = np.concatenate([w for _, _, w in flows]).astype(np.float64)
     counts = np.bincount(slots, weights=weights, minlength=rows * width)
     return np.cumsum(counts.reshape(rows, width)[:, :-1], axis=1).astype(np.int64)

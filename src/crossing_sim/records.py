@@ -1,46 +1,53 @@
-"""What happens to each group during the night, recorded as it happens (plain lists, fast)."""
+"""What happens to each group during the night, recorded as it happens.
+
+Records are typed ``array.array`` buffers: as quick to fill from Python as lists, and turned
+into numpy arrays at the end without copying element by element.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from array import array
+
+import numpy as np
+from numpy.typing import NDArray
 
 NAN = math.nan
 
 
-@dataclass
 class Log:
-    """Mutable per-group and per-bus records filled in by the SimPy processes."""
+    """Mutable per-group, per-boarding and per-trip records filled in by the SimPy processes."""
 
-    n_groups: int
-    fate: list[int] = field(default_factory=list)
-    queued: list[float] = field(default_factory=list)
-    left_queue: list[float] = field(default_factory=list)
-    screen_start: list[float] = field(default_factory=list)
-    screen_end: list[float] = field(default_factory=list)
-    boarded: list[float] = field(default_factory=list)  # when its last member boarded
-    trip_of: list[int] = field(default_factory=list)  # the trip its last member boarded
-    # one row per boarding: a family, or part of a split one, getting on one trip
-    board_time: list[float] = field(default_factory=list)
-    board_group: list[int] = field(default_factory=list)
-    board_trip: list[int] = field(default_factory=list)
-    board_people: list[int] = field(default_factory=list)
-    # one row per bus trip
-    trip_bus: list[int] = field(default_factory=list)
-    trip_load_start: list[float] = field(default_factory=list)
-    trip_depart: list[float] = field(default_factory=list)
-    trip_people: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        n = self.n_groups
-        self.queued, self.left_queue = [NAN] * n, [NAN] * n
-        self.screen_start, self.screen_end, self.boarded = [NAN] * n, [NAN] * n, [NAN] * n
-        self.fate, self.trip_of = [-1] * n, [-1] * n
+    def __init__(self, n_groups: int, fate: NDArray[np.int64]) -> None:
+        self.n_groups = n_groups
+        nan = array("d", [NAN])
+        # one entry per group
+        self.fate = array("q", fate.astype(np.int64).tobytes())
+        self.queued, self.left_queue = nan * n_groups, nan * n_groups
+        self.screen_start, self.screen_end = nan * n_groups, nan * n_groups
+        self.boarded = nan * n_groups  # when its last member got on a bus
+        self.trip_of = array("q", [-1]) * n_groups  # the trip its last member boarded
+        # one entry per boarding: a family, or part of a split one, getting on one trip
+        self.board_time, self.board_group = array("d"), array("q")
+        self.board_trip, self.board_people = array("q"), array("q")
+        # one entry per bus trip
+        self.trip_bus, self.trip_load_start = array("q"), array("d")
+        self.trip_depart, self.trip_people = array("d"), array("q")
 
     def new_trip(self, bus: int, now: float) -> int:
-        """Open a trip for ``bus`` whose loading starts ``now``; return its index."""
+        """Open a trip for ``bus`` whose loading started at ``now``; return its index."""
         self.trip_bus.append(bus)
         self.trip_load_start.append(now)
         self.trip_depart.append(NAN)
         self.trip_people.append(0)
         return len(self.trip_bus) - 1
+
+
+def floats(record: array[float]) -> NDArray[np.float64]:
+    """A float record as a numpy array (sharing its memory)."""
+    return np.frombuffer(record, dtype=np.float64)
+
+
+def ints(record: array[int]) -> NDArray[np.int64]:
+    """An integer record as a numpy array (sharing its memory)."""
+    return np.frombuffer(record, dtype=np.int64)

@@ -13,6 +13,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from crossing_sim.arrivals import Arrival, ArrivalsFile, parse_replay
 from crossing_sim.distributions import Choice, Distribution, Fixed, highest
 from crossing_sim.errors import ScenarioError, field_error
@@ -200,6 +203,12 @@ class Scenario:
     holding: Holding = param("table", {}, cls=Holding, doc="the holding area")
     buses: Buses = param("table", {}, cls=Buses, doc="the buses")
     start_clock: int = 0
+
+    @cached_property
+    def origin_shares(self) -> NDArray[np.float64]:
+        """The origins' shares as probabilities (summing to exactly 1)."""
+        shares = np.array([o.share for o in self.origins], dtype=np.float64)
+        return shares / shares.sum() if shares.size else shares
 
     @property
     def max_group_size(self) -> int:
