@@ -15,7 +15,7 @@ import click
 
 from crossing_sim import __version__
 from crossing_sim.errors import ScenarioError
-from crossing_sim.executors import make_executor
+from crossing_sim.executors import ExecutorError, make_executor
 from crossing_sim.experiment import DEFAULT_SEED
 from crossing_sim.loading import build_scenario, read_toml, resolve
 from crossing_sim.report import render, render_sweep
@@ -48,7 +48,7 @@ def friendly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ScenarioError, ResultsError) as exc:
+        except (ScenarioError, ResultsError, ExecutorError) as exc:
             raise UserError(str(exc)) from None
         except KeyboardInterrupt:
             click.echo("interrupted; nothing half-written was kept", err=True)

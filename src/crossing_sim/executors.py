@@ -21,6 +21,10 @@ from crossing_sim.experiment import Batch, Task, run_batch
 from crossing_sim.scenario import Scenario
 
 
+class ExecutorError(Exception):
+    """An executor that cannot be used as asked (e.g. no scheduler at the address)."""
+
+
 class Executor(Protocol):
     """Runs tasks of a set of scenarios (one per sweep point) and yields finished batches."""
 
@@ -104,13 +108,19 @@ class DaskExecutor:
     The scenarios are sent to the workers once; tasks are submitted as they are needed.
     """
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - depends on the optional extra
-            raise RuntimeError("--scheduler needs Dask distributed: "
-                               "pip install 'crossing-sim[dask]'") from None
-        self._client = Client(address, set_as_default=False)
+            raise ExecutorError("--scheduler needs Dask distributed: "
+                                "pip install 'crossing-sim[dask]'") from None
+        try:
+            _check_address(address)
+            self._client = Client(address, set_as_default=False, timeout=timeout)
+        except (ValueError, TypeError, OSError, TimeoutError) as exc:
+            raise ExecutorError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                                f"({exc}); give its address, e.g. tcp://10.0.0.5:8786"
+                                ) from None
         self.workers = max(1, sum(self._client.nthreads().values()))
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
@@ -135,6 +145,15 @@ class DaskExecutor:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _check_address(address: str) -> None:
+    """Reject an address Dask cannot parse before a client is made (it would linger)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
 
 
 def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:

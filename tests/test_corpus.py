@@ -1,0 +1,42 @@
+"""The corpus of nasty inputs (tests/fuzz/corpus/cases.toml): one clear line, exit code 2.
+
+New cases are added to ``cases.toml``: by hand, or as printed by ``tests/fuzz/fuzz.py``
+for each failing case it finds.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from crossing_sim.cli import main
+
+HERE = Path(__file__).resolve().parent
+BASELINE = HERE.parent / "scenarios" / "baseline.toml"
+CORPUS = HERE / "fuzz" / "corpus"
+CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "cases.toml").read_text())["case"]
+
+
+def check_one_clear_line(result: Any, expected: str) -> None:
+    assert "Traceback" not in result.output
+    if not expected:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1, result.output
+    assert expected in errors[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_corpus_case(case: dict[str, Any], tmp_path: Path) -> None:
+    for name, text in case["files"].items():
+        text = text.replace("{baseline}", str(BASELINE))
+        data = text.encode("latin-1") if case.get("binary") == name else text.encode()
+        (tmp_path / name).write_bytes(data)
+    args = [a.replace("{dir}", str(tmp_path)) for a in case["args"]]
+    check_one_clear_line(CliRunner().invoke(main, args), case["error"])
