@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -243,4 +242,11 @@ def check(scenario: Path, overrides: tuple[str, ...]) -> None:
     click.echo(resolved.to_toml(), nl=False)
 
 
-_ = tomllib  # sweep files are read with the standard library, through read_toml
+def _register() -> None:
+    """Commands kept in their own modules, added to the group here."""
+    from crossing_sim.cli_teaching import trace
+
+    main.add_command(trace)
+
+
+_register()

@@ -66,7 +66,8 @@ def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
     arrive = np.empty(n)
     for index, route in enumerate(scenario.origins):
         block = slice(bounds[index], bounds[index + 1])
-        arrive[block] = _walk(route, depart[block], speed[block], fate[block], rng)
+        arrive[block] = _walk(route, depart[block], speed[block], fate[block], rng,
+                              scenario.end)
     return Travellers(size, origin, fate, heard, depart, arrive)
 
 
@@ -94,10 +95,11 @@ def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
 
 
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
-          rng: np.random.Generator) -> FloatArray:
+          rng: np.random.Generator, end: float) -> FloatArray:
     """Walk one route's groups past its hazards in order; mark those stopped or blocked.
 
-    ``fate`` is the route's block of the fates, updated in place.
+    ``fate`` is the route's block of the fates, updated in place. A hazard reached only after
+    the model's ``end`` has not happened: that group is still on the road.
     """
     minutes_per_km = (60.0 / route.speed_factor) / speed
     t = depart.copy()
@@ -107,6 +109,7 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
     for hazard in route.hazards:
         t += (hazard.at - position) * minutes_per_km
         position = hazard.at
+        walking &= t < end  # past the end nothing happens; arrival >= end: still on the road
         if isinstance(hazard, Checkpoint):
             stopped = walking & (rng.random(n) < hazard.p_stop)
             t += hazard.delay.sample(rng, n)
@@ -116,4 +119,4 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
             fate[stopped] = int(Fate.BLOCKED)
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
-    return np.where(walking, t, np.nan)
+    return np.where(fate < 0, t, np.nan)

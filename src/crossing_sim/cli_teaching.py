@@ -1,0 +1,53 @@
+"""Commands for reading one night closely: ``crossing-sim trace`` (registered in cli.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import click
+
+from crossing_sim.cli import UserError, friendly, scenario_argument, set_option
+from crossing_sim.experiment import DEFAULT_SEED, replication_rng
+from crossing_sim.loading import load_scenario
+from crossing_sim.model import simulate
+from crossing_sim.trace import EVENT_COLUMNS, clock, events, narrate
+
+
+@click.command()
+@scenario_argument
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
+              show_default=True, help="Seed of the experiment (as for run).")
+@click.option("--replication", type=click.IntRange(0), default=0, show_default=True,
+              help="Which replication of that seed to tell (as in run's results).")
+@click.option("--group", "group", type=click.IntRange(0), default=None,
+              help="Tell one family's whole story.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the raw event log as CSV.")
+@set_option
+@friendly
+def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv: bool,
+          overrides: tuple[str, ...]) -> None:
+    """Tell one simulated night of SCENARIO in clock time, or one family's story."""
+    model = load_scenario(scenario, overrides)
+    outcome = simulate(model, replication_rng(seed, replication))
+    log = events(model, outcome)
+    if group is not None:
+        if group >= outcome.groups.size.size:
+            raise UserError(f"--group {group}: this night has families 0 to "
+                            f"{outcome.groups.size.size - 1}")
+        log = [e for e in log if e.group == group]
+    if as_csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EVENT_COLUMNS)
+        for e in log:
+            writer.writerow([f"{e.minutes:.3f}", clock(e.minutes, model.start_clock), e.group,
+                             e.people, e.event, e.detail])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    title = (f"{model.name}, seed {seed}, replication {replication}: "
+             f"{outcome.crossed} of {outcome.expected} crossed")
+    click.echo(title + "\n")
+    since = None if group is not None else model.warning.earliest_departure
+    click.echo("\n".join(narrate(log, model.start_clock, since)))

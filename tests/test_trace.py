@@ -1,0 +1,85 @@
+"""The narrated night: events in time order, each family's story, and the trace command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from crossing_sim import Fate, scenario_from_dict, simulate
+from crossing_sim.cli import main
+from crossing_sim.trace import events, narrate
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+
+
+def tiny_night() -> tuple[object, object]:
+    raw = {
+        "population": {"expected": 3, "group_size": 1},
+        "origins": {"camp": {"share": 1.0, "distance": "3km"}},
+        "warning": {"earliest_departure": "20:30"},
+        "journey": {"speed": "6km/h"},
+        "gate": {"open": "21:00", "close": "21:02", "screening_per_person": "1min",
+                 "closing": "finish_screening"},
+        "buses": {"count": 1, "seats": 5, "boarding": "0s"},
+    }
+    scenario = scenario_from_dict(raw)
+    return scenario, simulate(scenario, np.random.default_rng(0))
+
+
+def test_a_tiny_night_told_minute_by_minute() -> None:
+    scenario, outcome = tiny_night()
+    lines = narrate(events(scenario, outcome), scenario.start_clock)  # type: ignore[attr-defined]
+    # three people reach the gate at 21:00; two are screened (21:00-21:01, 21:01-21:02),
+    # the third is turned away at closing; the bus leaves when the gate is done
+    assert [line for line in lines if "21:0" in line[:10]] == [
+        "    21:00  -- gate opens: 1 table(s) --",
+        "    21:00  family 0 (1 person) reaches the gate; nobody ahead",
+        "    21:00  family 1 (1 person) reaches the gate; 1 family ahead",
+        "    21:00  family 2 (1 person) reaches the gate; 2 families ahead",
+        "    21:00  family 0 (1 person) reaches a table",
+        "    21:01  family 0 (1 person) crosses",
+        "    21:01  family 0 (1 person) boards bus 1",
+        "    21:01  family 1 (1 person) reaches a table",
+        "    21:02  family 1 (1 person) crosses",
+        "    21:02  family 1 (1 person) boards bus 1",
+        "    21:02  family 2 (1 person) is turned away at closing",
+        "    21:02  -- gate closes: finish_screening --",
+        "    21:02  -- bus leaves (2 people): bus 1 --",
+        "    21:02  family 0 (1 person) leaves on bus 1",
+        "    21:02  family 1 (1 person) leaves on bus 1",
+    ]
+    assert [Fate(f) for f in outcome.groups.fate] == [  # type: ignore[attr-defined]
+        Fate.CROSSED, Fate.CROSSED, Fate.TURNED_AWAY]
+
+
+def test_events_are_in_time_order_and_every_family_appears() -> None:
+    from crossing_sim import load_scenario, replication_rng
+
+    scenario = load_scenario(BASELINE)
+    outcome = simulate(scenario, replication_rng(2018, 0))
+    log = events(scenario, outcome)
+    times = [e.minutes for e in log]
+    assert times == sorted(times)
+    assert {e.group for e in log if e.group >= 0} == set(range(outcome.groups.size.size))
+    assert all(e.minutes <= scenario.end for e in log)
+    crossed = {e.group for e in log if e.event == "crosses"}
+    assert sum(int(outcome.groups.size[g]) for g in crossed) == outcome.crossed
+
+
+def test_trace_command() -> None:
+    runner = CliRunner()
+    told = runner.invoke(main, ["trace", str(BASELINE)])
+    assert told.exit_code == 0
+    assert told.output.startswith("baseline, seed 2018, replication 0: ")
+    assert "Before 19:45" in told.output
+    assert "-- gate opens: 1 table(s) --" in told.output
+    one = runner.invoke(main, ["trace", str(BASELINE), "--group", "0"])
+    assert one.exit_code == 0
+    assert all("family 0 " in line for line in one.output.splitlines()[2:])
+    raw = runner.invoke(main, ["trace", str(BASELINE), "--csv"])
+    assert raw.output.splitlines()[0] == "minutes,clock,group,people,event,detail"
+    bad = runner.invoke(main, ["trace", str(BASELINE), "--group", "100000"])
+    assert bad.exit_code == 2
+    assert "this night has families 0 to" in bad.output
