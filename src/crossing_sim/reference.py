@@ -79,7 +79,7 @@ def _unit(meta: Any) -> str:
     if kind in ("duration", "distance"):
         return _UNITS[kind]
     if kind == "dist":
-        return _UNITS.get(meta.get("unit", ""), "")
+        return str(_UNITS.get(meta.get("unit", ""), ""))
     if kind == "rate":
         return "/s, /min, /h"
     return ""
