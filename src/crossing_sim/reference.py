@@ -59,7 +59,7 @@ def scenario_reference() -> list[str]:
 
 def _kind(meta: Any) -> str:
     kind = meta["kind"]
-    text = _KINDS.get(kind, kind)
+    text = str(_KINDS.get(kind, kind))
     if kind == "option":
         text += " " + ", ".join(f"`{o}`" for o in meta["options"])
     if kind == "dist":
