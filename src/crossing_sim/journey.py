@@ -30,6 +30,7 @@ class Travellers:
     heard: FloatArray
     depart: FloatArray
     arrive: FloatArray  # at the gate; NaN if never
+    lost: FloatArray  # when a checkpoint stopped it or the road cut blocked it; NaN if never
 
 
 def form_groups(expected: int, scenario: Scenario, rng: np.random.Generator) -> IntArray:
@@ -63,12 +64,12 @@ def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
     speed = scenario.journey.speed.sample(rng, n)
     if scenario.journey.size_slowdown:
         speed /= 1 + scenario.journey.size_slowdown * (size - 1)
-    arrive = np.empty(n)
+    arrive, lost = np.empty(n), np.full(n, np.nan)
     for index, route in enumerate(scenario.origins):
         block = slice(bounds[index], bounds[index + 1])
-        arrive[block] = _walk(route, depart[block], speed[block], fate[block], rng,
-                              scenario.end)
-    return Travellers(size, origin, fate, heard, depart, arrive)
+        arrive[block] = _walk(route, depart[block], speed[block], fate[block], lost[block],
+                              rng, scenario.end)
+    return Travellers(size, origin, fate, heard, depart, arrive, lost)
 
 
 def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
@@ -91,15 +92,16 @@ def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
     n = size.size
     never = np.full(n, np.nan)
     return Travellers(size, np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                      never, never.copy(), arrive)
+                      never, never.copy(), arrive, never.copy())
 
 
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
-          rng: np.random.Generator, end: float) -> FloatArray:
+          lost: FloatArray, rng: np.random.Generator, end: float) -> FloatArray:
     """Walk one route's groups past its hazards in order; mark those stopped or blocked.
 
-    ``fate`` is the route's block of the fates, updated in place. A hazard reached only after
-    the model's ``end`` has not happened: that group is still on the road.
+    ``fate`` and ``lost`` are the route's blocks of the fates and loss times, updated in
+    place. A hazard reached only after the model's ``end`` has not happened: that group is
+    still on the road.
     """
     minutes_per_km = (60.0 / route.speed_factor) / speed
     t = depart.copy()
@@ -112,11 +114,13 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
         walking &= t < end  # past the end nothing happens; arrival >= end: still on the road
         if isinstance(hazard, Checkpoint):
             stopped = walking & (rng.random(n) < hazard.p_stop)
-            t += hazard.delay.sample(rng, n)
             fate[stopped] = int(Fate.STOPPED)
+            lost[stopped] = t[stopped]
+            t += hazard.delay.sample(rng, n)
         else:
             stopped = walking & (t >= hazard.after)
             fate[stopped] = int(Fate.BLOCKED)
+            lost[stopped] = t[stopped]
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
     return np.where(fate < 0, t, np.nan)

@@ -74,7 +74,8 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
                           trip=ints(log.board_trip), people=ints(log.board_people))
     groups = Groups(
         size=people.size, origin=people.origin, fate=fate, heard=people.heard,
-        depart=people.depart, arrive=people.arrive, left_queue=floats(log.left_queue),
+        depart=people.depart, arrive=people.arrive, lost=people.lost,
+        left_queue=floats(log.left_queue),
         screen_start=floats(log.screen_start), screen_end=floats(log.screen_end),
         boarded=floats(log.boarded), trip=ints(log.trip_of))
     trips = Trips(bus=ints(log.trip_bus), load_start=floats(log.trip_load_start),

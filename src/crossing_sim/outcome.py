@@ -23,6 +23,7 @@ class Groups:
     heard: FloatArray
     depart: FloatArray
     arrive: FloatArray
+    lost: FloatArray  # when stopped at a checkpoint or blocked by a road cut
     left_queue: FloatArray
     screen_start: FloatArray
     screen_end: FloatArray

@@ -96,8 +96,8 @@ def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int) -> l
         return out
     add(float(g.depart[i]), "sets out", f"from {origin}")
     if fate in (Fate.STOPPED, Fate.BLOCKED):
-        add(float(g.depart[i]), "is lost on the way",
-            "stopped at a checkpoint" if fate is Fate.STOPPED else "the road is cut by fighting")
+        add(float(g.lost[i]), "is stopped at a checkpoint" if fate is Fate.STOPPED
+            else "finds the road cut by fighting", f"on the way from {origin}")
         return out
     if fate is Fate.EN_ROUTE:
         left = float(g.depart[i]) <= outcome.end
