@@ -19,6 +19,7 @@ from crossing_sim.experiment import DEFAULT_SEED
 from crossing_sim.loading import build_scenario, read_toml, resolve
 from crossing_sim.report import render, render_sweep
 from crossing_sim.results import ResultsError, default_run_dir
+from crossing_sim.resultsdata import FORMATS, KINDS
 from crossing_sim.runner import Plan
 from crossing_sim.study import StudyResult, default_sweep_dir, execute, prepare, spec_of
 from crossing_sim.sweep import DESIGNS, Design, Factor, parse_vary, read_sweep_file
@@ -88,6 +89,8 @@ def experiment_options(default_reps: int) -> Callable[[F], F]:
         click.option("--out", type=click.Path(path_type=Path), default=None,
                      help="Results folder (an unfinished one with the same study resumes)."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        click.option("--plot", "with_plot", is_flag=True,
+                     help="Also write the standard figures (PNG) to RESULTS/figures/."),
         set_option,
     ]
 
@@ -114,7 +117,7 @@ def main() -> None:
 @friendly
 def run(scenario: Path, reps: int | None, seed: int | None, precision: float | None,
         max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
-        as_json: bool, overrides: tuple[str, ...]) -> None:
+        as_json: bool, with_plot: bool, overrides: tuple[str, ...]) -> None:
     """Run replications of SCENARIO and compare the crossings with the real 422."""
     seed = DEFAULT_SEED if seed is None else seed
     prepared = prepare(scenario, overrides, seed=seed)
@@ -123,11 +126,13 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     target = out if out is not None else default_run_dir(prepared[0].scenario.name)
     result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
     summary = result.summaries[0]
+    figures = _plot_all(target) if with_plot else None
     if as_json:
-        click.echo(json.dumps({**summary, "results": str(target)}, indent=2))
+        click.echo(json.dumps({**summary, "results": str(target),
+                               **({"figures": figures} if figures else {})}, indent=2))
         return
     click.echo(render(summary, elapsed))
-    _say_where(result, target)
+    _say_where(result, target, figures)
 
 
 @main.command()
@@ -145,7 +150,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
 def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
           reps: int | None, seed: int | None, precision: float | None, max_reps: int | None,
           jobs: int | None, scheduler: str | None, out: Path | None, as_json: bool,
-          overrides: tuple[str, ...]) -> None:
+          with_plot: bool, overrides: tuple[str, ...]) -> None:
     """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
 
     The same command resumes an interrupted sweep: results go to a folder named after the
@@ -164,11 +169,13 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
     spec = spec_of("sweep", prepared, plan, factors, the_design)
     target = out if out is not None else default_sweep_dir(prepared, spec)
     result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    figures = _plot_all(target) if with_plot else None
     if as_json:
-        click.echo(json.dumps({"points": result.summaries, "results": str(target)}, indent=2))
+        click.echo(json.dumps({"points": result.summaries, "results": str(target),
+                               **({"figures": figures} if figures else {})}, indent=2))
         return
     click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
-    _say_where(result, target)
+    _say_where(result, target, figures)
 
 
 def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
@@ -220,13 +227,56 @@ def _execute(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: 
     return result, time.perf_counter() - started
 
 
-def _say_where(result: StudyResult, target: Path) -> None:
+def _say_where(result: StudyResult, target: Path, figures: list[str] | None = None) -> None:
     if result.state == "complete":
         click.echo(f"\nAlready complete; nothing was run. Results: {target}/")
     elif result.state == "resume":
         click.echo(f"\nResumed and completed. Results: {target}/")
     else:
         click.echo(f"\nResults: {target}/")
+    if figures:
+        click.echo(_figures_line(figures))
+
+
+def _plot_all(target: Path) -> list[str]:
+    """The standard figures of a finished study (``--plot``), with notes on stderr."""
+    from crossing_sim.plots import write_figures  # matplotlib only when plotting
+
+    written, notes = write_figures(target)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    return [str(path) for path in written]
+
+
+def _figures_line(paths: Sequence[str]) -> str:
+    folder = Path(paths[0]).parent
+    return f"Figures: {folder}/ ({', '.join(Path(p).name for p in paths)})"
+
+
+@main.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
+              help="Which figure: throughput, queue (and holding area), fates, distribution "
+                   "(of the crossed count), sweep (a sweep's share by its factors), buses.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="png", show_default=True,
+              help="File format of the figures.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the figures [default: RESULTS/figures].")
+@click.option("--compare", multiple=True, type=click.Path(path_type=Path), metavar="RESULTS2",
+              help="Another results folder to overlay, e.g. a what-if (repeatable).")
+@click.option("--point", "points", multiple=True, type=click.IntRange(0), metavar="N",
+              help="A sweep point to draw, as numbered in summary.csv (repeatable) "
+                   "[default: all, or a few that span a sweep of more than 6].")
+@friendly
+def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Path, ...],
+         points: tuple[int, ...]) -> None:
+    """Draw figures from the stored results in the folder RESULTS (nothing is re-run)."""
+    from crossing_sim.plots import write_figures  # matplotlib only when plotting
+
+    written, notes = write_figures(results, kind, fmt, out, compare, points)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(_figures_line([str(p) for p in written]))
 
 
 @main.command()
@@ -244,9 +294,10 @@ def check(scenario: Path, overrides: tuple[str, ...]) -> None:
 
 def _register() -> None:
     """Commands kept in their own modules, added to the group here."""
-    from crossing_sim.cli_teaching import trace
+    from crossing_sim.cli_teaching import animate, trace
 
     main.add_command(trace)
+    main.add_command(animate)
 
 
 _register()

@@ -51,3 +51,41 @@ def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv
     click.echo(title + "\n")
     since = None if group is not None else model.warning.earliest_departure
     click.echo("\n".join(narrate(log, model.start_clock, since)))
+
+
+@click.command()
+@scenario_argument
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
+              show_default=True, help="Seed of the experiment (as for run).")
+@click.option("--replication", type=click.IntRange(0), default=0, show_default=True,
+              help="Which replication of that seed to show.")
+@click.option("--step", type=click.FloatRange(0.5, 60), default=5.0, show_default=True,
+              help="Minutes of clock time per frame.")
+@click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
+              help="Frames per second.")
+@set_option
+@friendly
+def animate(scenario: Path, out: Path, seed: int, replication: int, step: float, fps: int,
+            overrides: tuple[str, ...]) -> None:
+    """Animate one simulated night of SCENARIO: the road, the gate, the buses, the clock."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from crossing_sim import animate as animation_module
+
+    if out.suffix.lower() not in (".gif", ".mp4"):
+        raise UserError(f"--out {out}: write a .gif or an .mp4 file")
+    if out.exists():
+        raise UserError(f"--out {out}: already exists; an earlier file is never overwritten")
+    model = load_scenario(scenario, overrides)
+    outcome = simulate(model, replication_rng(seed, replication))
+    try:
+        anim = animation_module.animation(model, outcome, step=step, fps=fps)
+        written = animation_module.save(anim, out, fps=fps)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    frames = animation_module.frame_count(model, outcome, step)
+    click.echo(f"{written}: {frames} frames ({step:g} min each at {fps} a second), "
+               f"{outcome.crossed} of {outcome.expected} crossed")

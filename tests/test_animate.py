@@ -1,0 +1,72 @@
+"""The animated night: frames drawn from an outcome, a GIF written, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from crossing_sim import load_scenario, replication_rng, simulate
+from crossing_sim.cli import main
+
+matplotlib.use("Agg")
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def test_frames_show_the_night(tmp_path: Path) -> None:
+    from crossing_sim.animate import animation, frame_count, save
+
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    outcome = simulate(scenario, replication_rng(2018, 0))
+    anim = animation(scenario, outcome, step=60)
+    save(anim, tmp_path / "night.gif", fps=2)  # draws every frame; the last one stays
+    with Image.open(tmp_path / "night.gif") as gif:
+        assert gif.n_frames == frame_count(scenario, outcome, step=60)
+    fig = anim._fig
+    title = fig._suptitle.get_text()
+    assert f"crossed {outcome.crossed} of 700 (real night: 422)" in title
+    road, _gate, buses = fig.axes
+    assert [t.get_text() for t in road.get_xticklabels()] == ["collection\npoint", "half way",
+                                                              "gate"]
+    assert [t.get_text().split("\n")[0] for t in road.get_yticklabels()] == ["quneitra",
+                                                                            "tripoint"]
+    # the bus bars add up to the people on buses at the last frame
+    aboard = sum(p.get_width() for p in buses.patches if p.get_fill())
+    assert aboard == outcome.boardings.people.sum()
+
+
+def test_animate_command_writes_a_gif(tmp_path: Path) -> None:
+    out = tmp_path / "night.gif"
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+                                       str(out), "--step", "60", "--fps", "2"])
+    assert result.exit_code == 0, result.output
+    assert "frames (60 min each at 2 a second)" in result.output
+    with Image.open(out) as gif:
+        assert gif.size == (1280, 720)
+        assert gif.n_frames >= 8  # from before 21:15 to after the last bus, one an hour
+    again = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+                                      str(out)])
+    assert again.exit_code == 2
+    assert "never overwritten" in again.output
+
+
+@pytest.mark.parametrize("name", ["night.png", "night"])
+def test_animate_needs_gif_or_mp4(tmp_path: Path, name: str) -> None:
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+                                       str(tmp_path / name)])
+    assert result.exit_code == 2
+    assert "write a .gif or an .mp4 file" in result.output
+
+
+def test_every_group_on_the_road_is_between_origin_and_gate() -> None:
+    from crossing_sim.animate import _prepare
+
+    scenario = load_scenario(SCENARIOS / "baseline.toml")
+    night = _prepare(scenario, simulate(scenario, replication_rng(1, 3)), 5.0)
+    shown = night.position[~np.isnan(night.position)]
+    assert ((shown >= 0) & (shown <= 1)).all()

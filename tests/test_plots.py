@@ -1,0 +1,479 @@
+"""Figures: each is rendered with Agg from small stored results and its content checked."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import QuadMesh
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from crossing_sim import plots
+from crossing_sim.cli import main
+from crossing_sim.fates import Fate
+from crossing_sim.results import ResultsError
+from crossing_sim.resultsdata import Results, load_results, read_table
+
+SMALL = """\
+name = "small"
+description = "a small night for figure tests"
+[population]
+expected = 40
+group_size = { dist = "choice", values = [1, 2, 3], weights = [1, 1, 1] }
+[origins.camp]
+share = 1.0
+distance = "2km"
+[warning]
+p_reach = 0.9
+[gate]
+open = "21:00"
+close = "23:00"
+give_up = "23:30"
+screening_per_person = "1min"
+[buses]
+count = 3
+seats = 12
+"""
+REPS = 30
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small results folders: a run, a what-if run and sweeps over one, two and three keys."""
+    root = tmp_path_factory.mktemp("plots")
+    scenario = root / "small.toml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    commands = {
+        "run": ["run", str(scenario), "--reps", str(REPS)],
+        "whatif": ["run", str(scenario), "--reps", str(REPS), "--set", "gate.lanes=2",
+                   "--set", 'name="two_lanes"'],
+        "sweep1": ["sweep", str(scenario), "--vary", "gate.lanes=1,2,3", "--reps", "10"],
+        # a short window (few cross) and a long one (all cross) straddle the 60.3 % of 2018
+        "sweep2": ["sweep", str(scenario), "--vary", "gate.lanes=1,2",
+                   "--vary", "gate.close=21:10,23:00", "--reps", "10"],
+        "sweep3": ["sweep", str(scenario), "--vary", "gate.lanes=1", "--vary",
+                   "buses.count=3", "--vary", "buses.seats=12", "--reps", "5"],
+        "sweep7": ["sweep", str(scenario), "--vary", "buses.seats=12..18/1", "--reps", "5"],
+    }
+    out = {}
+    for name, args in commands.items():
+        out[name] = root / name
+        code, _, err = invoke(*args, "--out", str(out[name]))
+        assert code == 0, err
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(folders: dict[str, Path]) -> Results:
+    return load_results(folders["run"])
+
+
+@pytest.fixture(scope="module")
+def whatif(folders: dict[str, Path]) -> Results:
+    return load_results(folders["whatif"])
+
+
+def render(fig: Figure) -> Figure:
+    """Draw the figure with Agg, as saving a PNG does."""
+    assert isinstance(fig, Figure)
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def lines_at(ax: Axes, y: float | None = None, x: float | None = None) -> list[Line2D]:
+    """Straight reference lines (axhline/axvline) at y or x."""
+    found = []
+    for line in ax.get_lines():
+        xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        if (y is not None and np.all(ys == y)) or (x is not None and np.all(xs == x)):
+            found.append(line)
+    return found
+
+
+def clock_labels(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+
+
+# --- reading results back -------------------------------------------------------------------
+
+def test_reader_reads_a_run(run: Results) -> None:
+    assert run.kind == "run"
+    assert run.factors == ()
+    point = run.point(0)
+    assert point.label == "small"
+    assert point.replications == REPS
+    assert point.crossed.shape == (REPS,)
+    assert point.crossed.mean() == pytest.approx(point.summary["crossed"]["mean"])
+    bands = point.series
+    assert bands.quantiles.shape == (4, 5, bands.t.size)
+    assert np.all(bands.quantile("crossed", 0.05) <= bands.quantile("crossed", 0.95))
+    assert point.scenario.gate.lanes == 1
+    assert point.trips.people.sum() == point.column("left_by_bus").sum() + sum(
+        # trips that had not left by the end carry people counted as left_waiting
+        point.trips.people[np.isnan(point.trips.depart)])
+
+
+def test_reader_reads_a_sweep(folders: dict[str, Path]) -> None:
+    sweep = load_results(folders["sweep2"])
+    assert sweep.kind == "sweep"
+    assert sweep.factors == ("gate.lanes", "gate.close")
+    assert [p.label for p in sweep.points] == [
+        "lanes=1, close=21:10", "lanes=1, close=23:00", "lanes=2, close=21:10",
+        "lanes=2, close=23:00"]
+    assert [p.scenario.gate.lanes for p in sweep.points] == [1, 1, 2, 2]
+    assert sweep.point(3).crossed.shape == (10,)
+    with pytest.raises(ResultsError, match="there is no point 4"):
+        sweep.point(4)
+
+
+def test_read_table_reads_empty_fields_as_nan(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,,3\n4,5,\n", encoding="utf-8")
+    table = read_table(path)
+    assert table["a"].tolist() == [1, 4]
+    assert np.isnan(table["b"][0])
+    assert np.isnan(table["c"][1])
+    path.write_text("a,b\n", encoding="utf-8")
+    assert read_table(path)["a"].size == 0
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("missing", "no such folder"),
+    ("file", "is a file, not a results folder"),
+    ("no_manifest", "is not a results folder"),
+    ("running", "is unfinished"),
+    ("no_series", "has no series.npz"),
+    ("bad_manifest", "cannot be read"),
+])
+def test_reader_refuses_what_is_not_a_finished_results_folder(
+        folders: dict[str, Path], tmp_path: Path, damage: str, message: str) -> None:
+    target = tmp_path / "r"
+    if damage == "file":
+        target.write_text("x", encoding="utf-8")
+    elif damage == "no_manifest":
+        target.mkdir()
+        (target / "notes.txt").write_text("x", encoding="utf-8")
+    elif damage != "missing":
+        shutil.copytree(folders["run"], target)
+        manifest = target / "manifest.json"
+        if damage == "running":
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            manifest.write_text(json.dumps({**data, "status": "running"}), encoding="utf-8")
+        elif damage == "no_series":
+            (target / "series.npz").unlink()
+        else:
+            manifest.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ResultsError, match=message):
+        load_results(target)
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+def test_throughput_shows_median_band_window_dawn_and_422(run: Results) -> None:
+    fig = render(plots.throughput(run))
+    ax = fig.axes[0]
+    bands = run.point(0).series
+    median = [line for line in ax.get_lines() if line.get_label() == "small"]
+    assert len(median) == 1
+    assert np.array_equal(median[0].get_ydata(), bands.quantile("crossed", 0.5))
+    assert lines_at(ax, y=422), "the real 422 is a horizontal line"
+    assert ax.get_ylim()[1] > max(422, bands.quantile("crossed", 0.95).max())
+    assert "people" in ax.get_ylabel()
+    assert "clock time" in ax.get_xlabel()
+    labels = clock_labels(ax)
+    assert labels
+    assert all(re.fullmatch(r"\d\d:\d\d", text) for text in labels)
+    assert "21:00" in labels
+    assert "23:00" in labels
+    texts = legend_texts(fig)
+    assert "gate open 21:00-23:00" in texts
+    assert "dawn 23:30: those waiting leave" in texts
+    assert "crossed on the night: 422" in texts
+    assert "small" in fig.get_suptitle()
+    # the gate's window is shaded: a span from 21:00 to 23:00 on the clock axis
+    low, high = ax.get_xlim()
+    assert low <= plots.DAY0 + 21 / 24 < plots.DAY0 + 23.5 / 24 <= high
+
+
+def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
+    fig = render(plots.throughput(run, whatif))
+    ax = fig.axes[0]
+    medians = {line.get_label(): line for line in ax.get_lines()}
+    assert {"small", "two_lanes"} <= set(medians)
+    assert medians["small"].get_color() != medians["two_lanes"].get_color()
+    assert "small vs two_lanes" in fig.get_suptitle()
+    assert "each" in ax.get_title(loc="left")
+
+
+def test_two_runs_of_one_scenario_are_told_apart_by_folder(
+        run: Results, folders: dict[str, Path], tmp_path: Path) -> None:
+    shutil.copytree(folders["run"], tmp_path / "again")
+    fig = render(plots.queue(run, load_results(tmp_path / "again")))
+    assert legend_texts(fig)[:2] == ["small (run)", "small (again)"]
+
+
+def test_bands_come_from_arrays_not_one_line_per_replication(run: Results) -> None:
+    ax = render(plots.throughput(run)).axes[0]
+    assert len(ax.get_lines()) <= 4  # median, 422, dawn (and nothing per replication)
+    assert len(ax.collections) == 1  # the 5-95 % band
+
+
+def test_queue_has_two_panels_with_bands(run: Results) -> None:
+    fig = render(plots.queue(run))
+    top, bottom = fig.axes[:2]
+    bands = run.point(0).series
+    for ax, name in ((top, "queue"), (bottom, "holding")):
+        median = next(line for line in ax.get_lines() if line.get_label() == "small")
+        assert np.array_equal(median.get_ydata(), bands.quantile(name, 0.5))
+        assert ax.get_ylim()[1] >= bands.quantile(name, 0.95).max()
+        assert "(people)" in ax.get_ylabel()
+    assert "gate" in top.get_ylabel()
+    assert "holding" in bottom.get_ylabel()
+    assert "clock time" in bottom.get_xlabel()
+    assert all(re.fullmatch(r"\d\d:\d\d", t) for t in clock_labels(bottom))
+
+
+def test_fates_waterfall_goes_from_expected_to_crossed(run: Results) -> None:
+    fig = render(plots.fates(run))
+    ax = fig.axes[0]
+    summary = run.point(0).summary
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    widths = {round(b.get_y() + b.get_height() / 2): b.get_width() for b in bars}
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows[0] == "expected"
+    assert widths[0] == 40
+    assert widths[rows.index("crossed")] == pytest.approx(summary["fates"]["crossed"]["mean"])
+    losses = sum(widths[i] for i, row in enumerate(rows)
+                 if row not in ("expected", "crossed") and not row.startswith("crossed:"))
+    assert losses + widths[rows.index("crossed")] == pytest.approx(40, abs=0.05 * len(rows))
+    assert widths[rows.index("crossed: on buses that left")] == pytest.approx(
+        summary["buses"]["left_by_bus_mean"])
+    assert Fate.NO_MESSAGE.label in rows
+    assert Fate.GAVE_UP.label not in rows  # none on average: named under the title instead
+    assert Fate.GAVE_UP.label in ax.get_title(loc="left")
+    assert lines_at(ax, x=422)
+    assert "people" in ax.get_xlabel()
+
+
+def test_distribution_marks_422_and_its_percentile(run: Results, whatif: Results) -> None:
+    fig = render(plots.distribution(run, whatif))
+    ax = fig.axes[0]
+    assert lines_at(ax, x=422)
+    crossed = run.point(0).crossed
+    low, high = ax.get_xlim()
+    assert low <= crossed.min()
+    assert max(crossed.max(), 422) <= high
+    step = ax.patches[1].get_xy()  # the first scenario's outline: up and along each bin
+    bins = np.unique(step[:, 0]).size - 1
+    assert step[1:2 * bins:2, 1].sum() == pytest.approx(100)  # % of its nights
+    assert step[0, 0] <= crossed.min() <= crossed.max() <= step[:, 0].max()
+    texts = legend_texts(fig)
+    assert any(t.startswith("small: ") and "422" in t for t in texts)
+    assert any(t.startswith("two_lanes: ") for t in texts)
+    assert "(%)" in ax.get_ylabel()
+    assert "(people)" in ax.get_xlabel()
+
+
+def test_buses_timeline_and_seats(run: Results) -> None:
+    fig = render(plots.buses(run))
+    timeline, seats = fig.axes[:2]
+    rows = [t.get_text() for t in timeline.get_yticklabels()]
+    assert rows[0] == "bus 1"
+    assert set(rows) <= {"bus 1", "bus 2", "bus 3"}
+    assert lines_at(seats, x=12), "the seats per bus are a reference line"
+    trips = run.point(0).trips
+    first = [b for b in seats.patches if isinstance(b, Rectangle) and round(b.get_y() + 0.4) == 0]
+    assert first[0].get_width() == np.median(trips.people[trips.bus == 0])
+    assert "clock time" in timeline.get_xlabel()
+    assert "people" in seats.get_xlabel()
+
+
+def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
+        folders: dict[str, Path]) -> None:
+    results = load_results(folders["sweep2"])
+    fig = render(plots.sweep(results))
+    ax = fig.axes[0]
+    mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
+    means = sorted(100 * p.summary["crossed_share"]["mean"] for p in results.points)
+    assert sorted(np.asarray(mesh.get_array()).ravel().tolist()) == pytest.approx(means)
+    assert min(means) < 60.3 < max(means)
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert contours
+    assert contours[0].levels.tolist() == pytest.approx([100 * 422 / 700])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"] or [
+        t.get_text() for t in ax.get_yticklabels()] == ["1", "2"]
+    assert "gate.close" in ax.get_xlabel() + ax.get_ylabel()
+    assert "(% of those expected)" in fig.axes[1].get_ylabel()  # the colour bar
+    assert "crossed on the night: 422 of 700 (60.3 %)" in legend_texts(fig)
+
+
+def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) -> None:
+    results = load_results(folders["sweep1"])
+    fig = render(plots.sweep(results))
+    ax = fig.axes[0]
+    mean = next(line for line in ax.get_lines() if line.get_label() == "mean")
+    assert mean.get_xdata().tolist() == [1, 2, 3]
+    assert np.asarray(mean.get_ydata()) == pytest.approx(
+        [100 * p.summary["crossed_share"]["mean"] for p in results.points])
+    assert lines_at(ax, y=100 * 422 / 700)
+    assert len(ax.collections) == 2  # the confidence band and the 5-95 % of nights
+    assert ax.get_xlabel().startswith("gate.lanes")
+    assert "%" in ax.get_ylabel()
+
+
+def test_sweep_over_two_sampled_factors_is_a_scatter(tmp_path: Path) -> None:
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    code, _, err = invoke("sweep", str(scenario), "--vary", "gate.close=21:10..23:00",
+                          "--vary", "warning.p_reach=0.5..1.0", "--design", "lhs",
+                          "--samples", "8", "--reps", "3", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    results = load_results(tmp_path / "s")
+    ax = render(plots.sweep(results)).axes[0]
+    dots = ax.collections[0]
+    assert len(dots.get_offsets()) == 8
+    assert np.asarray(dots.get_array()) == pytest.approx(
+        [100 * p.summary["crossed_share"]["mean"] for p in results.points])
+    assert ax.get_ylabel().startswith("gate.close") or ax.get_xlabel().startswith("gate.close")
+
+
+def test_sweep_over_scenario_files_names_them(tmp_path: Path) -> None:
+    (tmp_path / "small.toml").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "wide.toml").write_text('extends = "small.toml"\nname = "wide"\n'
+                                        "[gate]\nlanes = 3\n", encoding="utf-8")
+    files = f"scenario={tmp_path / 'small.toml'},{tmp_path / 'wide.toml'}"
+    code, _, err = invoke("sweep", str(tmp_path / "small.toml"), "--vary", files, "--reps", "3",
+                          "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    fig = render(plots.sweep(load_results(tmp_path / "s")))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["small", "wide"]
+    assert lines_at(fig.axes[0], y=100 * 422 / 700)
+
+
+def test_sweep_figure_refuses_a_run_and_three_factors(run: Results,
+                                                      folders: dict[str, Path]) -> None:
+    with pytest.raises(ResultsError, match="holds a run, not a sweep"):
+        plots.sweep(run)
+    with pytest.raises(ResultsError, match="varies 3 factors"):
+        plots.sweep(load_results(folders["sweep3"]))
+
+
+def test_too_many_scenarios_in_one_figure_is_refused(folders: dict[str, Path]) -> None:
+    with pytest.raises(ResultsError, match="7 scenarios in one figure"):
+        plots.throughput(load_results(folders["sweep7"]))
+
+
+def test_figures_leave_pyplot_and_the_global_style_alone(run: Results) -> None:
+    before = dict(mpl.rcParams)
+    render(plots.fates(run))
+    assert dict(mpl.rcParams) == before
+    assert "matplotlib.pyplot" not in sys.modules or not __import__(
+        "matplotlib.pyplot").pyplot.get_fignums()
+
+
+def test_a_figure_shows_itself_in_a_notebook_without_pyplot(run: Results) -> None:
+    png = plots.distribution(run)._repr_png_()  # what IPython calls for a cell's value
+    assert png[:4] == b"\x89PNG"
+
+
+# --- the command line -----------------------------------------------------------------------
+
+def test_plot_writes_every_figure_of_a_run(folders: dict[str, Path], tmp_path: Path) -> None:
+    code, out, err = invoke("plot", str(folders["run"]), "--out", str(tmp_path / "f"))
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "f").iterdir())
+    assert names == ["buses.png", "distribution.png", "fates.png", "queue.png",
+                     "throughput.png"]
+    assert (tmp_path / "f" / "throughput.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Figures:" in out
+
+
+def test_plot_one_kind_as_svg_with_a_comparison(folders: dict[str, Path]) -> None:
+    code, _, err = invoke("plot", str(folders["run"]), "--kind", "throughput", "--format",
+                          "svg", "--compare", str(folders["whatif"]))
+    assert code == 0, err
+    written = folders["run"] / "figures" / "throughput-vs-whatif.svg"
+    assert "<svg" in written.read_text(encoding="utf-8")
+
+
+def test_plot_sweep_chooses_points_and_says_so(folders: dict[str, Path], tmp_path: Path) -> None:
+    code, _, err = invoke("plot", str(folders["sweep7"]), "--out", str(tmp_path / "f"))
+    assert code == 0, err
+    assert "points 0, 3, 6" in err
+    assert (tmp_path / "f" / "sweep.png").exists()
+    code, _, err = invoke("plot", str(folders["sweep7"]), "--kind", "queue", "--point", "2",
+                          "--out", str(tmp_path / "g"))
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "g").iterdir()] == ["queue-points-2.png"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--kind", "sweep"], "holds a run, not a sweep"),
+    (["--point", "3"], "there is no point 3"),
+])
+def test_plot_bad_requests_are_one_line_and_exit_2(folders: dict[str, Path], args: list[str],
+                                                   message: str) -> None:
+    code, _, err = invoke("plot", str(folders["run"]), *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_plot_all_of_a_three_factor_sweep_explains_the_missing_sweep_figure(
+        folders: dict[str, Path], tmp_path: Path) -> None:
+    code, _, err = invoke("plot", str(folders["sweep3"]), "--out", str(tmp_path / "f"))
+    assert code == 0, err
+    assert "no sweep figure" in err
+    assert (tmp_path / "f" / "throughput.png").exists()
+    code, _, err = invoke("plot", str(folders["sweep3"]), "--kind", "sweep")
+    assert code == 2
+    assert "varies 3 factors" in err
+
+
+def test_plot_a_folder_that_is_not_results(tmp_path: Path) -> None:
+    code, _, err = invoke("plot", str(tmp_path))
+    assert code == 2
+    assert "is not a results folder" in err
+
+
+def test_run_with_plot_writes_figures_next_to_results(tmp_path: Path) -> None:
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL, encoding="utf-8")
+    code, out, err = invoke("run", str(scenario), "--reps", "5", "--out", str(tmp_path / "r"),
+                            "--plot")
+    assert code == 0, err
+    assert (tmp_path / "r" / "figures" / "throughput.png").exists()
+    assert f"Figures: {tmp_path / 'r' / 'figures'}/" in out
+    code, out, err = invoke("sweep", str(scenario), "--vary", "gate.lanes=1,2", "--reps", "3",
+                            "--out", str(tmp_path / "s"), "--plot", "--json")
+    assert code == 0, err
+    assert str(tmp_path / "s" / "figures" / "sweep.png") in json.loads(out)["figures"]
+
+
+def test_cli_does_not_import_matplotlib_until_plotting() -> None:
+    code = "import sys, crossing_sim.cli; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
