@@ -167,3 +167,9 @@ def test_bad_sweep_file(tmp_path: Path, text: str, rule: str) -> None:
 
 def test_factor_from_a_list_keeps_values() -> None:
     assert factor("gate.lanes", [1, 2]).values == (1, 2)
+
+
+def test_ranges_of_speeds_whose_unit_has_a_slash() -> None:
+    assert parse_vary("journey.speed=1.8km/h..2.6km/h/0.4km/h").values == (
+        "1.8km/h", "2.2km/h", "2.6km/h")
+    assert parse_vary("journey.speed=1m/s..2m/s").low == 1.0  # no step: an lhs range

@@ -294,10 +294,13 @@ def check(scenario: Path, overrides: tuple[str, ...]) -> None:
 
 def _register() -> None:
     """Commands kept in their own modules, added to the group here."""
+    from crossing_sim.cli_analysis import calibrate, sensitivity
     from crossing_sim.cli_teaching import animate, trace
 
     main.add_command(trace)
     main.add_command(animate)
+    main.add_command(calibrate)
+    main.add_command(sensitivity)
 
 
 _register()

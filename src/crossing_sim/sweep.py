@@ -65,7 +65,8 @@ class Scale:
         return f"{round(value, 6):g}{self.unit}"
 
 
-def _scale_of(low: str, key: str) -> Scale:
+def scale_of(low: str, key: str) -> Scale:
+    """How a range whose low end is written ``low`` reads and writes its values."""
     low = low.strip()
     if re.match(r"^\d{1,2}:\d{2}$", low):
         return Scale("clock")
@@ -119,8 +120,8 @@ def factor(key: str, raw: object, source: str = "--vary") -> Factor:
     if ".." not in raw:
         return Factor(key, tuple(_value(v) for v in _split(raw)))
     low_text, rest = raw.split("..", 1)
-    high_text, slash, step_text = rest.partition("/")
-    scale = _scale_of(low_text, key)
+    scale = scale_of(low_text, key)
+    high_text, slash, step_text = _split_step(rest, scale, key)
     low, high = scale.read(low_text, key), scale.read(high_text, key)
     if scale.kind == "clock" and high < low:
         high += 24 * 60  # 22:00..02:00 runs past midnight
@@ -144,6 +145,18 @@ def factor(key: str, raw: object, source: str = "--vary") -> Factor:
                           source)
     values = tuple(scale.write(low + i * step) for i in range(count))
     return Factor(key, values, low, high, scale)
+
+
+def _split_step(rest: str, scale: Scale, key: str) -> tuple[str, str, str]:
+    """``high/step`` -> (high, "/", step); the units km/h and m/s contain a slash too."""
+    for at in [i for i, ch in enumerate(rest) if ch == "/"]:
+        high, step = rest[:at], rest[at + 1:]
+        try:
+            scale.read(high, key)
+        except ScenarioError:
+            continue
+        return high, "/", step
+    return rest, "", ""
 
 
 def _unit(text: str) -> str:

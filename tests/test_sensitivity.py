@@ -1,0 +1,211 @@
+"""Sensitivity analysis: ranges files, Morris and Sobol on a night whose answer is known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from crossing_sim.cli_analysis import sensitivity as sensitivity_command
+from crossing_sim.errors import ScenarioError
+from crossing_sim.parameters import parse_range, read_ranges
+from crossing_sim.sensitivity import design_points, sensitivity
+
+#: A night without chance: everyone hears, walks at one speed, in families of two, and the
+#: table takes a fixed time a person. What crosses depends on the tables and the screening
+#: time, a little on the opening time, and not at all on the buses' turnaround (no buses
+#: come back: return_trips = 0).
+KNOWN = """\
+name = "known"
+[population]
+expected = 200
+group_size = { dist = "fixed", value = 2 }
+[origins.camp]
+share = 1.0
+distance = "2km"
+[warning]
+earliest_departure = "20:00"
+preparation = { dist = "uniform", low = "0min", high = "2h" }
+[journey]
+speed = "2km/h"
+[gate]
+open = "21:00"
+close = "22:30"
+lanes = 1
+screening_per_person = "1min"
+[buses]
+count = 10
+seats = 50
+return_trips = 0
+"""
+RANGES = """\
+[ranges]
+"gate.lanes" = [1, 2]
+"gate.screening_per_person" = ["30s", "90s"]
+"buses.turnaround" = ["1h", "5h"]
+"""
+
+
+@pytest.fixture
+def known(tmp_path: Path) -> Path:
+    path = tmp_path / "known.toml"
+    path.write_text(KNOWN, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def ranges_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ranges.toml"
+    path.write_text(RANGES, encoding="utf-8")
+    return path
+
+
+def test_morris_finds_what_matters_and_what_cannot(known: Path, ranges_file: Path) -> None:
+    result = sensitivity(known, read_ranges(ranges_file), "morris", samples=10, reps=2)
+    ranking = {row["key"]: row for row in result.ranking()}
+    assert ranking["buses.turnaround"]["index"] == 0  # cannot matter: exactly no effect
+    assert ranking["gate.lanes"]["index"] > 0.05
+    assert ranking["gate.screening_per_person"]["index"] > 0.05
+    assert result.ranking()[-1]["key"] == "buses.turnaround"
+    assert len(result.output) == design_points("morris", 3, 10) == 40
+    assert result.runs == 80
+    assert result.noise_share == 0  # the night has no chance in it
+
+
+def test_sobol_shares_the_variance(known: Path, ranges_file: Path) -> None:
+    result = sensitivity(known, read_ranges(ranges_file), "sobol", samples=64, reps=1)
+    ranking = {row["key"]: row for row in result.ranking()}
+    assert ranking["buses.turnaround"]["index"] == pytest.approx(0, abs=1e-12)
+    assert ranking["buses.turnaround"]["first"] == pytest.approx(0, abs=1e-12)
+    top = result.ranking()[0]
+    assert top["key"] in ("gate.lanes", "gate.screening_per_person")
+    assert top["index"] > 0.3
+    assert len(result.output) == design_points("sobol", 3, 64) == 64 * 8
+    assert len(result.indices["S2"]) == 9
+
+
+def test_noisy_night_ranks_the_table_above_chance(known: Path, tmp_path: Path) -> None:
+    """With chance in every night, a key that cannot matter stays near the noise floor."""
+    noisy = tmp_path / "noisy.toml"
+    noisy.write_text(KNOWN.replace('"1min"', '{ dist = "lognormal", mean = "1min", sd = "30s" }')
+                     .replace('{ dist = "fixed", value = 2 }',
+                              '{ dist = "choice", values = [1, 2, 3, 4] }'), encoding="utf-8")
+    path = tmp_path / "r.toml"
+    path.write_text('[ranges]\n"gate.screening_per_person.mean" = ["30s", "90s"]\n'
+                    '"buses.turnaround" = ["1h", "5h"]\n', encoding="utf-8")
+    result = sensitivity(noisy, read_ranges(path), "morris", samples=12, reps=5)
+    first, last = result.ranking()
+    assert first["key"] == "gate.screening_per_person.mean"
+    assert last["key"] == "buses.turnaround"
+    assert last["index"] < first["index"] / 4
+    assert 0 < result.noise_share < 1
+
+
+def test_same_design_and_output_for_a_seed(known: Path, ranges_file: Path) -> None:
+    a = sensitivity(known, read_ranges(ranges_file), "morris", samples=4, reps=1, seed=3)
+    b = sensitivity(known, read_ranges(ranges_file), "morris", samples=4, reps=1, seed=3)
+    c = sensitivity(known, read_ranges(ranges_file), "morris", samples=4, reps=1, seed=4)
+    assert np.array_equal(a.design, b.design)
+    assert np.array_equal(a.output, b.output)
+    assert not np.array_equal(a.design, c.design)
+
+
+@pytest.mark.parametrize(
+    ("raw", "low", "high", "first"),
+    [
+        ([1, 3], 1, 3, 1),
+        (["30s", "90s"], 30, 90, "30s"),
+        (["23:00", "01:00"], 23 * 60, 25 * 60, "23:00"),  # past midnight
+        ([0.8, 1.0], 0.8, 1.0, 0.8),
+        (["1.8km/h", "2.6km/h"], 1.8, 2.6, "1.8km/h"),
+    ],
+)
+def test_ranges(raw: list[object], low: float, high: float, first: object) -> None:
+    r = parse_range("some.key", raw, "r.toml")
+    assert (r.low, r.high) == (low, high)
+    assert r.value(r.bounds[0]) == first
+
+
+def test_whole_number_ranges_give_every_value_equally() -> None:
+    r = parse_range("gate.lanes", [1, 3], "r.toml")
+    drawn = [r.value(x) for x in np.linspace(*r.bounds, 300, endpoint=False)]
+    assert {v: drawn.count(v) for v in set(drawn)} == {1: 100, 2: 100, 3: 100}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[range]\n"a.b" = [1, 2]\n', "range: a ranges file holds only a [ranges] table"),
+        ('[ranges]\n"gate.lanes" = [1]\n', "gate.lanes = [1]: a range is [low, high]"),
+        ('[ranges]\n"gate.lanes" = 2\n', "gate.lanes = 2: a range is [low, high]"),
+        ('[ranges]\n"gate.lanes" = [3, 1]\n', "gate.lanes = [3, 1]: the range is empty"),
+        ('[ranges]\n"gate.open" = ["21:00", "21:00"]\n', "the range is empty"),
+        ('[ranges]\n"gate.screening_per_person" = ["30s", "2km"]\n',
+         "not a duration: write a number and one of the units"),
+        ('[ranges]\n"gate.screening_per_person" = ["30s", 60]\n',
+         "write every value with a unit, like 's'"),
+        ('[ranges]\n"gate.screening_per_person" = ["30 parsecs", "60s"]\n', "unknown unit"),
+    ],
+)
+def test_bad_ranges_file_names_file_key_value_rule(tmp_path: Path, body: str,
+                                                   message: str) -> None:
+    path = tmp_path / "ranges.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        read_ranges(path)
+    assert str(info.value).startswith(f"{path}: "), str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[ranges]\n"gate.lane" = [1, 2]\n', "unknown key; did you mean 'lanes'?"),
+        ('[ranges]\n"warning.p_reach" = [0.5, 1.5]\n',
+         "a probability must be between 0 and 1 (a value in its range)"),
+    ],
+)
+def test_ranges_a_key_cannot_take_fail_before_any_night(known: Path, tmp_path: Path,
+                                                        body: str, message: str) -> None:
+    path = tmp_path / "ranges.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        sensitivity(known, read_ranges(path), "morris", samples=4, reps=1, source=str(path))
+    assert str(info.value).startswith(f"{path}: ")
+    assert message in str(info.value)
+
+
+def test_sobol_needs_a_power_of_two(known: Path, ranges_file: Path) -> None:
+    with pytest.raises(ScenarioError, match="--samples = 100: a Sobol design needs a power"):
+        sensitivity(known, read_ranges(ranges_file), "sobol", samples=100)
+
+
+def test_command_writes_ranking_and_chart(known: Path, ranges_file: Path,
+                                          tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(sensitivity_command, [
+        str(known), "--ranges", str(ranges_file), "--method", "morris", "--samples", "6",
+        "--reps", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "= 24 nights" in result.stdout  # r(k + 1) = 6 x 4 points, one night each
+    assert "buses.turnaround" in result.stdout.splitlines()[-4]  # ranked last
+    assert sorted(p.name for p in out.iterdir()) == [
+        "design.csv", "indices.json", "manifest.json", "ranges.toml", "ranking.png"]
+    indices = json.loads((out / "indices.json").read_text())
+    assert indices["ranking"][-1]["key"] == "buses.turnaround"
+    assert (out / "ranking.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_command_mistakes_are_one_line_exit_2(known: Path, ranges_file: Path,
+                                              tmp_path: Path) -> None:
+    result = CliRunner().invoke(sensitivity_command, [
+        str(known), "--ranges", str(ranges_file), "--method", "sobol", "--samples", "3"])
+    assert result.exit_code == 2
+    assert "a Sobol design needs a power of two" in result.output
+    result = CliRunner().invoke(sensitivity_command, [
+        str(known), "--ranges", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "nope.toml: no such ranges file" in result.output
