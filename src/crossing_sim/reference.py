@@ -101,7 +101,9 @@ def _escape(text: str) -> str:
 def command_reference(group: click.Group) -> list[str]:
     """Every command's usage and options, as click prints them for ``--help``."""
     lines = ["## Commands", ""]
-    context = click.Context(group, info_name="crossing-sim", terminal_width=100)
+    # the same help options as the real command line (click caches them per command)
+    context = click.Context(group, info_name="crossing-sim", terminal_width=100,
+                            help_option_names=["-h", "--help"])
     for name in sorted(group.list_commands(context)):
         command = group.get_command(context, name)
         assert command is not None
