@@ -140,16 +140,21 @@ def make_case(rnd: random.Random, folder: Path) -> tuple[list[str], dict[str, by
 
 def random_args(rnd: random.Random, folder: Path) -> list[str]:
     words = ["--reps", "--seed", "--set", "--out", "--json", "--jobs", "--precision",
-             "--max-reps", "--vary", "--design", "--samples", "--bogus", "-j", "--scheduler"]
+             "--max-reps", "--vary", "--design", "--samples", "--bogus", "-j", "--scheduler",
+             "--group", "--replication", "--csv", "--kind", "--format", "--compare", "--point"]
     values = ["0", "1", "-1", "2", "abc", "1e3", "gate.lanes=2", "gate.lanes=0", "gate=1",
               "=", "gate.open=19:00..20:00/30min", "gate.lanes=1..0/1", "lhs", "grid", "",
-              "x=y", "0.5", "99999999999999999999999", "tcp://127.0.0.1:1"]
-    command = rnd.choice(["run", "sweep", "check", "nonsense"])
-    args = [command, str(folder / "s.toml")]
+              "x=y", "0.5", "99999999999999999999999", "tcp://127.0.0.1:1", "throughput",
+              "sweep", "pdf", "gif", "7", "-3"]
+    command = rnd.choice(["run", "sweep", "check", "trace", "plot", "nonsense"])
+    target = str(folder / ("out" if command == "plot" else "s.toml"))
+    args = [command, target]
     for _ in range(rnd.randint(0, 5)):
         args.append(rnd.choice(words))
         if rnd.random() < 0.8:
             args.append(rnd.choice(values))
+    if command == "plot":
+        return args  # on a folder that may or may not hold results
     if command in ("run", "sweep") and "--out" not in args:
         args += ["--out", str(folder / "out")]
     if command in ("run", "sweep"):
@@ -181,6 +186,9 @@ def run_case(args: list[str], files: dict[str, bytes], folder: Path) -> str | No
         (folder / name).write_bytes(data)
     if not small_enough(args, files):
         args = ["check", *args[1:2]]
+    if args[0] == "plot":  # a real results folder to draw from (or a missing one)
+        CliRunner().invoke(cli, ["run", str(folder / "s.toml"), "--reps", "2", "--jobs", "1",
+                                 "--out", str(folder / "out")])
     started = time.monotonic()
     result = CliRunner().invoke(cli, args)
     took = time.monotonic() - started
