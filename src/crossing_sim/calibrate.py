@@ -45,7 +45,7 @@ from crossing_sim.fates import FATES, Fate
 from crossing_sim.loading import build_scenario, parse_override, resolve
 from crossing_sim.parameters import Prior, build_points, show_number
 from crossing_sim.report import OBSERVED_CROSSED
-from crossing_sim.results import write_atomic, write_json
+from crossing_sim.results import new_folder, write_atomic, write_json
 from crossing_sim.runner import Plan, run_experiment
 
 FloatArray = NDArray[np.float64]
@@ -399,15 +399,8 @@ def write(result: Calibration, folder: Path, command: Sequence[str] = (),
           priors_text: str = "", priors_file: str = "") -> list[Path]:
     """Write a calibration's folder (it must not exist or be empty); returns the files."""
     from crossing_sim.analysis_plots import pairs_figure, predictive_figure
-    from crossing_sim.results import ResultsError
 
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
-                           "never overwritten: choose another --out")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
+    new_folder(folder)
     files = [folder / name for name in (
         "manifest.json", "priors.toml", "draws.csv", "accepted.csv", "predictive.csv",
         "posterior.json", "calibrated.toml", "pairs.png", "predictive.png")]

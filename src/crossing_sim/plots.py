@@ -44,7 +44,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from crossing_sim.fates import FATES, Fate
-from crossing_sim.report import OBSERVED_CROSSED, OBSERVED_EXPECTED
+from crossing_sim.report import OBSERVED_CROSSED, OBSERVED_EXPECTED, ordinal
 from crossing_sim.results import ResultsError, safe_name
 from crossing_sim.resultsdata import FORMATS, KINDS, PointResult, Results, load_results
 from crossing_sim.scenario import Scenario
@@ -469,13 +469,8 @@ def _where(case: PointResult) -> str:
         return f"every night more than {OBSERVED_CROSSED}"
     if share >= 1:
         return f"every night {OBSERVED_CROSSED} or fewer"
-    return (f"{OBSERVED_CROSSED} at the {_ordinal(round(pct))} percentile "
+    return (f"{OBSERVED_CROSSED} at the {ordinal(round(pct))} percentile "
             f"({100 * share:.0f} % of nights had {OBSERVED_CROSSED} or fewer)")
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _share_axis(ax: Axes, cases: Sequence[PointResult]) -> None:

@@ -117,11 +117,12 @@ def _where(obs: dict[str, Any]) -> str:
         return f"every simulated night had more than {obs['crossed']} crossing"
     if pct >= 100:
         return f"every simulated night had fewer than {obs['crossed']} crossing"
-    return (f"at the {_ordinal(round(pct))} percentile of simulated nights "
+    return (f"at the {ordinal(round(pct))} percentile of simulated nights "
             f"({100 * share:.0f} % had {obs['crossed']} or fewer)")
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``23rd``, ``11th``."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 

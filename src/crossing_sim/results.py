@@ -64,6 +64,17 @@ def safe_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "run"
 
 
+def new_folder(folder: Path) -> None:
+    """Create ``folder`` for a new result; one that holds anything is never written to."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
+                           "never overwritten: choose another --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all: a temporary file, flushed, then renamed."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -39,7 +39,7 @@ from crossing_sim.errors import ScenarioError
 from crossing_sim.executors import Executor, SerialExecutor
 from crossing_sim.experiment import DEFAULT_SEED
 from crossing_sim.parameters import Range, build_points
-from crossing_sim.results import ResultsError, write_atomic, write_json
+from crossing_sim.results import new_folder, write_atomic, write_json
 from crossing_sim.runner import Plan, run_experiment
 
 FloatArray = NDArray[np.float64]
@@ -249,13 +249,7 @@ def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
     from crossing_sim import __version__
     from crossing_sim.analysis_plots import ranking_figure
 
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
-                           "never overwritten: choose another --out")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
+    new_folder(folder)
     files = [folder / name for name in ("manifest.json", "ranges.toml", "design.csv",
                                         "indices.json", "ranking.png")]
     write_json(files[0], {
