@@ -1,0 +1,78 @@
+"""Instructions per replication of the project's model and of the floor, with valgrind.
+
+Wall-clock times drift on a shared or virtual machine; instruction counts do not. Run::
+
+    .venv/bin/python benchmarks/count_instructions.py [--reps 100]
+
+It runs this file under ``valgrind --tool=callgrind`` three times (warm-up only, then the
+project's model, then the floor of ``bench_model.py``), and prints each model's instructions
+per replication and their ratio. It needs valgrind (Debian: ``apt-get install valgrind``) and
+takes a minute or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def work(which: str, reps: int) -> None:
+    """What runs under valgrind: 20 warm-up replications of each model, then ``reps`` of one."""
+    sys.path.insert(0, str(HERE))
+    import bench_model
+
+    from crossing_sim import load_scenario, replication_rng, simulate
+
+    scenario = load_scenario(bench_model.BASELINE)
+    night = bench_model.FloorNight()
+    for i in range(20):
+        simulate(scenario, replication_rng(1, i))
+        bench_model.floor_replication(night, replication_rng(1, i))
+    for i in range(reps):
+        rng = replication_rng(2, i)
+        if which == "project":
+            simulate(scenario, rng)
+        elif which == "floor":
+            bench_model.floor_replication(night, rng)
+
+
+def count(which: str, reps: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
+             sys.executable, __file__, "--work", which, "--reps", str(reps)],
+            capture_output=True, text=True, check=True)
+    match = re.search(r"Collected : (\d+)", done.stderr)
+    if match is None:
+        raise RuntimeError(f"valgrind said no count:\n{done.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=100)
+    parser.add_argument("--work", choices=["none", "project", "floor"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.work:
+        work(args.work, args.reps)
+        return 0
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt-get install valgrind)")
+        return 1
+    base = count("none", args.reps)
+    project = (count("project", args.reps) - base) / args.reps
+    floor = (count("floor", args.reps) - base) / args.reps
+    print(f"instructions per replication: project {project / 1e6:.2f} M, floor "
+          f"{floor / 1e6:.2f} M, ratio {project / floor:.2f}x (target <= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
