@@ -21,13 +21,18 @@ from crossing_sim.report import render, render_sweep
 from crossing_sim.results import ResultsError, default_run_dir
 from crossing_sim.resultsdata import FORMATS, KINDS
 from crossing_sim.runner import Plan
-from crossing_sim.study import StudyResult, default_sweep_dir, execute, prepare, spec_of
+from crossing_sim.study import (
+    SMALL_STUDY,
+    StudyResult,
+    default_sweep_dir,
+    execute,
+    prepare,
+    spec_of,
+)
 from crossing_sim.sweep import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 
 DEFAULT_REPS = 500
 DEFAULT_SWEEP_REPS = 100
-#: Below this many replications in all, the default runs in this process, not a pool.
-SMALL_STUDY = 2000
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -102,7 +107,11 @@ def experiment_options(default_reps: int) -> Callable[[F], F]:
     return decorate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Every command answers -h as well as --help, however it is invoked.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="crossing-sim")
 def main() -> None:
     """crossing-sim: one night at a humanitarian border crossing, as a discrete-event model.
@@ -111,7 +120,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @scenario_argument
 @experiment_options(DEFAULT_REPS)
 @friendly
@@ -135,7 +144,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     _say_where(result, target, figures)
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--vary", "varies", multiple=True, metavar="KEY=VALUES",
               help="A factor: key=v1,v2,... or key=low..high/step, e.g. gate.lanes=1,2 or "
@@ -253,7 +262,7 @@ def _figures_line(paths: Sequence[str]) -> str:
     return f"Figures: {folder}/ ({', '.join(Path(p).name for p in paths)})"
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
               help="Which figure: throughput, queue (and holding area), fates, distribution "
@@ -279,7 +288,7 @@ def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Pa
     click.echo(_figures_line([str(p) for p in written]))
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @scenario_argument
 @set_option
 @friendly

@@ -26,6 +26,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SMALL_STUDY = 2000
 
 
+#: As in crossing_sim.cli (not imported from there at import time: see above).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
 def friendly(command: F) -> F:
     """The CLI's ``friendly`` wrapper (one line and exit code 2 for a user's mistake)."""
 
@@ -81,7 +85,7 @@ def common_options(f: F) -> F:
     return f
 
 
-@click.command()
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @click.option("--priors", "priors_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -159,7 +163,7 @@ def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...]
         click.echo(f"Calibrated scenario: {write_to}")
 
 
-@click.command()
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @click.option("--ranges", "ranges_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),

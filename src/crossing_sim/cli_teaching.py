@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from crossing_sim.cli import UserError, friendly, scenario_argument, set_option
+from crossing_sim.cli import CONTEXT, UserError, friendly, scenario_argument, set_option
 from crossing_sim.experiment import DEFAULT_SEED, replication_rng
 from crossing_sim.loading import load_scenario
 from crossing_sim.model import simulate
 from crossing_sim.trace import EVENT_COLUMNS, clock, events, narrate
 
 
-@click.command()
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
               show_default=True, help="Seed of the experiment (as for run).")
@@ -53,7 +53,7 @@ def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv
     click.echo("\n".join(narrate(log, model.start_clock, since)))
 
 
-@click.command()
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).")

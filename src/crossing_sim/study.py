@@ -31,6 +31,9 @@ from crossing_sim.runner import Plan, run_experiment
 from crossing_sim.scenario import Scenario
 from crossing_sim.sweep import SCENARIO_KEY, Design, Factor, describe, points, sweep_error
 
+#: Below this many replications in all, the default runs in this process, not a pool.
+SMALL_STUDY = 2000
+
 
 @dataclass(frozen=True)
 class Point:
@@ -176,6 +179,7 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
     """Run a sweep from Python: ``vary`` maps keys to value lists or range texts.
 
     With ``out=None`` nothing is written; otherwise the folder is created, or resumed.
+    ``jobs=None`` uses all cores, or this process alone for fewer than 2000 replications.
     """
     from crossing_sim.sweep import factor
 
@@ -187,6 +191,9 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
     prepared = prepare(scenario, overrides, factors, the_design, seed)
     plan = Plan([p.scenario for p in prepared], seed, reps, precision, max_reps)
     spec = spec_of("sweep", prepared, plan, factors, the_design)
+    if jobs is None and scheduler is None and precision is None and (
+            reps * len(prepared) < SMALL_STUDY):
+        jobs = 1  # starting worker processes would take longer than the work itself
     executor = make_executor(jobs, scheduler)
     try:
         return execute(prepared, plan, spec, executor, Path(out) if out else None,
