@@ -8,7 +8,8 @@ In one run it measures, on the baseline scenario:
 
 1. **speed-up**: the same sweep (two points, ``--reps`` replications each) with 1 worker (in
    this process) and with a pool of 2 workers, both writing their results folder; the
-   target is at least 1.8x on a 2-core machine. The pool's time includes starting it.
+   target is at least 1.8x on a 2-core machine. The pool's time includes starting it; a
+   second line gives the replications alone, on workers already started.
 2. **overhead**: the experiment layer's own cost per replication (seeding, collecting,
    saving batches, writing the tables), as the difference between a serial experiment that
    writes a results folder and the bare ``simulate`` calls for the same replications.
@@ -33,7 +34,7 @@ import numpy as np
 import crossing_sim
 from crossing_sim import replication_rng, simulate
 from crossing_sim.executors import PoolExecutor, SerialExecutor
-from crossing_sim.runner import Plan
+from crossing_sim.runner import Plan, run_experiment
 from crossing_sim.study import execute, prepare, spec_of
 from crossing_sim.sweep import Design, parse_vary
 
@@ -62,6 +63,20 @@ def sweep_seconds(reps: int, workers: int, folder: Path) -> float:
             executor.close()
 
     return timed(go)
+
+
+def replication_phase(reps: int) -> tuple[float, float]:
+    """Seconds of the replications alone (no start-up, no tables): 1 worker, 2 warm workers."""
+    prepared = prepare(BASELINE, factors=[parse_vary("gate.lanes=1,2")])
+    plan = Plan([p.scenario for p in prepared], 2018, reps)
+    serial = timed(lambda: run_experiment(plan, SerialExecutor()))
+    pool = PoolExecutor(2)
+    try:
+        run_experiment(Plan(plan.scenarios, 1, 20), pool)  # start the workers, import
+        pooled = timed(lambda: run_experiment(plan, pool))
+    finally:
+        pool.close()
+    return serial, pooled
 
 
 def overhead(reps: int, folder: Path) -> tuple[float, float]:
@@ -98,6 +113,9 @@ def main() -> int:
               f"2 workers {pooled:.2f} s (start-up included): {speedup:.2f}x "
               f"({'within' if speedup >= TARGET_SPEEDUP else 'BELOW'} target "
               f">= {TARGET_SPEEDUP}x); identical results: {same}")
+        alone, warm = replication_phase(args.reps)
+        print(f"   the replications alone (warm workers, no tables): 1 worker {alone:.2f} s, "
+              f"2 workers {warm:.2f} s: {alone / warm:.2f}x")
         model_ms, layer_ms = overhead(2000, work / "overhead")
         print(f"2. overhead per replication: model {model_ms:.3f} ms, experiment layer "
               f"{layer_ms:.3f} ms ({100 * layer_ms / model_ms:.0f} % of the model's time)")

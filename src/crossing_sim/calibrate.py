@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from crossing_sim.errors import ScenarioError
 from crossing_sim.executors import Executor, SerialExecutor
-from crossing_sim.experiment import DEFAULT_SEED, Batch, Replications, Task
+from crossing_sim.experiment import DEFAULT_SEED, Batch, Replications, Task, unpacked
 from crossing_sim.fates import FATES, Fate
 from crossing_sim.loading import build_scenario, parse_override, resolve
 from crossing_sim.parameters import Prior, build_points, show_number
@@ -235,7 +235,7 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[
     kept = np.flatnonzero(accepted)
     per_draw = max(1, math.ceil(settings.predictive / kept.size))
     tasks = [Task(int(i), 1, per_draw) for i in kept]
-    batches = sorted(executor.run(scenarios, settings.seed, tasks),
+    batches = sorted((unpacked(b) for b in executor.run(scenarios, settings.seed, tasks)),
                      key=lambda b: (b.point, int(b.replication[0])))
     predictive = np.vstack([_of_batch(b, names) for b in batches])
     predictive_draw = np.concatenate([np.full(len(b), b.point) for b in batches])

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from crossing_sim.experiment import Batch, Task, run_batch
+from crossing_sim.experiment import Batch, Packed, Task, run_batch, run_packed
 from crossing_sim.scenario import Scenario
 
 
@@ -31,7 +31,7 @@ class Executor(Protocol):
     workers: int
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
-            tasks: Iterable[Task]) -> Iterator[Batch]: ...
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]: ...
 
     def close(self) -> None: ...
 
@@ -42,7 +42,7 @@ class SerialExecutor:
     workers = 1
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
-            tasks: Iterable[Task]) -> Iterator[Batch]:
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         for task in tasks:
             yield run_batch(scenarios[task.point], seed, task)
 
@@ -79,14 +79,14 @@ class PoolExecutor:
             initializer=_start_worker)
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
-            tasks: Iterable[Task]) -> Iterator[Batch]:
-        pending: set[Future[Batch]] = set()
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
+        pending: set[Future[Packed]] = set()
         queue = iter(tasks)
         limit = 3 * self.workers
         try:
             while True:
                 for task in queue:
-                    pending.add(self._pool.submit(run_batch, scenarios[task.point], seed, task))
+                    pending.add(self._pool.submit(run_packed, scenarios[task.point], seed, task))
                     if len(pending) >= limit:
                         break
                 if not pending:
@@ -124,19 +124,19 @@ class DaskExecutor:
         self.workers = max(1, sum(self._client.nthreads().values()))
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
-            tasks: Iterable[Task]) -> Iterator[Batch]:
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         from distributed import as_completed
 
         shared = self._client.scatter(list(scenarios), broadcast=True)
 
         def submit(task: Task) -> Any:
-            return self._client.submit(run_batch, shared[task.point], seed, task, pure=False)
+            return self._client.submit(run_packed, shared[task.point], seed, task, pure=False)
 
         queue = iter(tasks)
         futures = as_completed([submit(t) for t in itertools.islice(queue, 3 * self.workers)],
                                loop=self._client.loop)
         for future in futures:
-            batch: Batch = future.result()
+            batch: Packed = future.result()
             future.release()
             following = next(queue, None)
             if following is not None:

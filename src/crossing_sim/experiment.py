@@ -8,6 +8,7 @@ numbers, whatever batch, process, executor or machine runs it. Work travels in
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,9 @@ DEFAULT_SEED = 2018
 
 #: Columns of the bus-trip table: one row per bus trip that carried anyone.
 TRIP_FIELDS = ("replication", "bus", "load_start", "depart", "people")
+#: The per-replication numbers of a batch besides its time series and bus trips.
+ROW_FIELDS = ("replication", "fates", "left_by_bus", "buses_used", "first_departure",
+              "last_departure", "last_crossing")
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -90,6 +94,54 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     assert series is not None, "a task has at least one replication"
     return Batch(task.point, indices, fates, by_bus, buses, first_dep, last_dep, last_cross,
                  t, series, np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)))
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A batch as the bytes of its ``.npz`` file, made where it was computed.
+
+    Worker processes send batches packed: compressing the time series there, in parallel,
+    keeps the main process (which saves them) from becoming the bottleneck.
+    """
+
+    point: int
+    first: int
+    count: int
+    data: bytes
+
+    def __len__(self) -> int:
+        return self.count
+
+    def rows(self) -> dict[str, Any]:
+        """The per-replication numbers and bus trips (the series stay packed)."""
+        with np.load(io.BytesIO(self.data)) as data:
+            return {name: data[name] for name in (*ROW_FIELDS, "point", "trips")}
+
+    def batch(self) -> Batch:
+        """The whole batch, series included."""
+        with np.load(io.BytesIO(self.data)) as d:
+            return Batch(self.point, d["replication"], d["fates"], d["left_by_bus"],
+                         d["buses_used"], d["first_departure"], d["last_departure"],
+                         d["last_crossing"], d["series_t"], d["series"], d["trips"])
+
+
+def unpacked(item: Batch | Packed) -> Batch:
+    """A batch from whatever an executor yields."""
+    return item.batch() if isinstance(item, Packed) else item
+
+
+def pack(batch: Batch) -> Packed:
+    """A batch as the compressed ``.npz`` bytes that results folders keep."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, point=np.int64(batch.point), series_t=batch.series_t, series=batch.series,
+        trips=batch.trips, **{name: getattr(batch, name) for name in ROW_FIELDS})
+    return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue())
+
+
+def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
+    """:func:`run_batch`, packed for sending back from a worker process."""
+    return pack(run_batch(scenario, seed, task))
 
 
 def _times(outcome: Outcome) -> tuple[float, float, float]:

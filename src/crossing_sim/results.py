@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from crossing_sim.experiment import Batch, FloatArray
+from crossing_sim.experiment import ROW_FIELDS, Batch, FloatArray, Packed, pack
 from crossing_sim.fates import FATES, Fate
 from crossing_sim.outcome import Series
 
@@ -39,9 +39,6 @@ REPLICATION_COLUMNS = (
     "first_bus_departure_min", "last_bus_departure_min", "last_crossing_min",
 )
 TRIP_COLUMNS = ("point", "replication", "bus", "load_start_min", "depart_min", "people")
-#: The per-replication numbers a batch file holds besides the series and trips.
-ROW_FIELDS = ("replication", "fates", "left_by_bus", "buses_used", "first_departure",
-              "last_departure", "last_crossing")
 
 
 class ResultsError(Exception):
@@ -140,15 +137,11 @@ class Store:
 
     # --- batches -------------------------------------------------------------------------
 
-    def save(self, batch: Batch) -> None:
+    def save(self, batch: Batch | Packed) -> None:
         """Save one finished batch (atomically)."""
-        first, n = int(batch.replication[0]), len(batch)
-        buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer, point=np.int64(batch.point), series_t=batch.series_t, series=batch.series,
-            trips=batch.trips, **{name: getattr(batch, name) for name in ROW_FIELDS})
-        write_atomic(self.batches / f"p{batch.point:05d}-r{first:09d}-n{n:07d}.npz",
-                     buffer.getvalue())
+        packed = batch if isinstance(batch, Packed) else pack(batch)
+        name = f"p{packed.point:05d}-r{packed.first:09d}-n{packed.count:07d}.npz"
+        write_atomic(self.batches / name, packed.data)
 
     def saved(self, with_series: bool = False) -> Iterator[dict[str, Any]]:
         """Every saved batch as a dict of arrays (without the series unless asked)."""

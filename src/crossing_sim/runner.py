@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.executors import Executor, SerialExecutor
-from crossing_sim.experiment import TRIP_FIELDS, Batch, Replications, Task
+from crossing_sim.experiment import ROW_FIELDS, TRIP_FIELDS, Batch, Packed, Replications, Task
 from crossing_sim.fates import Fate
-from crossing_sim.results import ROW_FIELDS, Store
+from crossing_sim.results import Store
 from crossing_sim.scenario import Scenario
 from crossing_sim.stats import estimate
 
@@ -61,7 +61,8 @@ class _Rows:
 
 def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | None = None,
                    progress: bool = False,
-                   on_batch: Callable[[Batch], None] | None = None) -> list[Replications]:
+                   on_batch: Callable[[Batch | Packed], None] | None = None,
+                   ) -> list[Replications]:
     """Run the plan; returns each point's replications (without time series).
 
     Batches already saved in ``store`` are not run again. ``progress`` shows a progress bar
@@ -82,8 +83,9 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
                     store.save(batch)
                 if on_batch is not None:
                     on_batch(batch)
-                rows[batch.point].add({name: getattr(batch, name) for name in ROW_FIELDS}
-                                      | {"point": batch.point, "trips": batch.trips})
+                rows[batch.point].add(batch.rows() if isinstance(batch, Packed) else {
+                    **{name: getattr(batch, name) for name in ROW_FIELDS},
+                    "point": batch.point, "trips": batch.trips})
                 bar.update(len(batch))
             grown = _grow(plan, rows, targets)
             if not grown:
