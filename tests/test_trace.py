@@ -83,3 +83,20 @@ def test_trace_command() -> None:
     bad = runner.invoke(main, ["trace", str(BASELINE), "--group", "100000"])
     assert bad.exit_code == 2
     assert "this night has families 0 to" in bad.output
+
+
+def test_a_family_cut_off_at_the_table_is_turned_away_at_closing() -> None:
+    raw = {
+        "population": {"expected": 1, "group_size": 1},
+        "origins": {"camp": {"share": 1.0, "distance": "3km"}},
+        "warning": {"earliest_departure": "20:30"},
+        "journey": {"speed": "6km/h"},
+        "gate": {"open": "21:00", "close": "21:02", "screening_per_person": "5min",
+                 "closing": "cut_off"},
+    }
+    scenario = scenario_from_dict(raw)
+    outcome = simulate(scenario, np.random.default_rng(0))
+    story = narrate(events(scenario, outcome), scenario.start_clock)
+    assert "    21:00  family 0 (1 person) reaches a table" in story
+    assert ("    21:02  family 0 (1 person) is turned away at closing; screening cut off"
+            in story)

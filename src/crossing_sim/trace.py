@@ -45,7 +45,7 @@ def events(scenario: Scenario, outcome: Outcome) -> list[Event]:
         log.append(Event(scenario.gate.give_up, -1, 0, "dawn", "families still queued leave"))
     ahead = _families_ahead(outcome)
     for i in range(g.size.size):
-        log += [e for e in _group_events(i, outcome, names, int(ahead[i]))
+        log += [e for e in _group_events(i, outcome, names, int(ahead[i]), scenario.gate.close)
                 if e.minutes <= outcome.end]
     for trip in range(outcome.trips.bus.size):
         depart = float(outcome.trips.depart[trip])
@@ -77,7 +77,8 @@ def _families_ahead(outcome: Outcome) -> np.ndarray[tuple[int], np.dtype[np.int6
     return ahead
 
 
-def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int) -> list[Event]:
+def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int,
+                  close: float) -> list[Event]:
     g = outcome.groups
     size, fate = int(g.size[i]), Fate(int(g.fate[i]))
     out: list[Event] = []
@@ -114,12 +115,11 @@ def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int) -> l
         "nobody ahead" if ahead == 0 else f"{ahead} famil{'y' if ahead == 1 else 'ies'} ahead")
     if fate is Fate.GAVE_UP:
         add(float(g.left_queue[i]), "gives up at dawn")
-    elif fate is Fate.TURNED_AWAY:
+    elif fate is Fate.TURNED_AWAY and math.isnan(g.screen_start[i]):
+        add(float(g.left_queue[i]), "is turned away at closing")
+    elif fate is Fate.TURNED_AWAY:  # at a table when the gate closed under cut_off
         add(float(g.screen_start[i]), "reaches a table")
-        add(float(g.left_queue[i]) if math.isnan(g.screen_start[i]) else float("nan"),
-            "is turned away at closing")
-        if not math.isnan(g.screen_start[i]):
-            add(_closing_time(outcome, i), "is turned away at closing", "screening cut off")
+        add(close, "is turned away at closing", "screening cut off")
     elif fate is Fate.AT_GATE:
         add(outcome.end, "is still at the gate", "the night is over")
     else:
@@ -134,12 +134,6 @@ def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int) -> l
                 add(float(g.boarded[i]), "boards", f"bus {bus}")
                 add(float(outcome.trips.depart[trip]), "leaves", f"on bus {bus}")
     return out
-
-
-def _closing_time(outcome: Outcome, i: int) -> float:
-    """When a family cut off at a table left it: the table's last moment (the gate's close)."""
-    return float(outcome.groups.left_queue[i]) if not math.isnan(
-        outcome.groups.left_queue[i]) else float("nan")
 
 
 def clock(minutes: float, start_clock: int) -> str:
