@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,9 +27,6 @@ class Estimate:
     @property
     def half_width(self) -> float:
         return (self.ci_high - self.ci_low) / 2
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:

@@ -26,7 +26,7 @@ from crossing_sim.experiment import DEFAULT_SEED, Replications
 from crossing_sim.fates import FATES
 from crossing_sim.loading import Resolved, build_scenario, resolve
 from crossing_sim.report import summarize
-from crossing_sim.results import RESULTS_ROOT, ResultsError, Store, safe_name
+from crossing_sim.results import RESULTS_ROOT, ResultsError, Store, safe_name, write_atomic
 from crossing_sim.runner import Plan, run_experiment
 from crossing_sim.scenario import Scenario
 from crossing_sim.sweep import SCENARIO_KEY, Design, Factor, describe, points, sweep_error
@@ -142,8 +142,6 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
 
 
 def _write_scenarios(store: Store, prepared: Sequence[Point]) -> None:
-    from crossing_sim.results import write_atomic
-
     write_atomic(store.folder / "scenario.toml", prepared[0].resolved.to_toml().encode())
 
 
