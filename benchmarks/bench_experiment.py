@@ -33,10 +33,10 @@ import numpy as np
 
 import crossing_sim
 from crossing_sim import replication_rng, simulate
-from crossing_sim.executors import PoolExecutor, SerialExecutor
-from crossing_sim.runner import Plan, run_experiment
-from crossing_sim.study import execute, prepare, spec_of
-from crossing_sim.sweep import Design, parse_vary
+from crossing_sim.experiment.design import Design, parse_vary
+from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
+from crossing_sim.experiment.run import Plan, run_experiment
+from crossing_sim.experiment.sweep import execute, prepare, spec_of
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 TARGET_SPEEDUP = 1.8

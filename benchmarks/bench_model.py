@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 import crossing_sim
 from crossing_sim import Fate, Scenario, load_scenario, replication_rng, simulate
-from crossing_sim.distributions import Choice
+from crossing_sim.scenario.distributions import Choice
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 TARGET = 1.5  # the project's model should take at most this many times the floor's time

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from crossing_sim import load_scenario, replication_rng, simulate
-from crossing_sim.cli import main
+from crossing_sim.cli.main import main
 
 matplotlib.use("Agg")
 
@@ -19,7 +19,7 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def test_frames_show_the_night(tmp_path: Path) -> None:
-    from crossing_sim.animate import animation, frame_count, save
+    from crossing_sim.figures.animation import animation, frame_count, save
 
     scenario = load_scenario(SCENARIOS / "baseline.toml")
     outcome = simulate(scenario, replication_rng(2018, 0))
@@ -64,7 +64,7 @@ def test_animate_needs_gif_or_mp4(tmp_path: Path, name: str) -> None:
 
 
 def test_every_group_on_the_road_is_between_origin_and_gate() -> None:
-    from crossing_sim.animate import _prepare
+    from crossing_sim.figures.animation import _prepare
 
     scenario = load_scenario(SCENARIOS / "baseline.toml")
     night = _prepare(scenario, simulate(scenario, replication_rng(1, 3)), 5.0)

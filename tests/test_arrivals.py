@@ -30,7 +30,7 @@ from crossing_sim import (
     scenario_from_dict,
     simulate,
 )
-from crossing_sim.arrivals import ArrivalsFile, parse_replay
+from crossing_sim.scenario.replay import ArrivalsFile, parse_replay
 
 NAN = math.nan
 CROSSED, TOO_LATE, EN_ROUTE, TURNED_AWAY = (
@@ -476,7 +476,7 @@ def test_any_replay_text_parses_or_raises_scenario_error(text: str) -> None:
 
 def test_the_scenario_hash_covers_the_replayed_file(tmp_path: Path) -> None:
     """A resumed study must not mix results from an edited replay file with older ones."""
-    from crossing_sim.loading import resolve
+    from crossing_sim.scenario.loading import resolve
 
     (tmp_path / "night.toml").write_text(
         '[population]\nexpected = 3\n[arrivals]\nmode = "replay"\nfile = "a.csv"\n')

@@ -15,7 +15,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("regenerate", HERE / "reference" / "regenerate.py")
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 regenerate = importlib.util.module_from_spec(_spec)
 sys.modules["regenerate"] = regenerate
 _spec.loader.exec_module(regenerate)

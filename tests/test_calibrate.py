@@ -10,17 +10,17 @@ import pytest
 from click.testing import CliRunner
 
 from crossing_sim import load_scenario, run_replications
-from crossing_sim.calibrate import (
+from crossing_sim.analysis.calibration import (
     Observed,
     Settings,
     calibrate,
     calibrated_toml,
     parse_observed,
 )
-from crossing_sim.cli_analysis import calibrate as calibrate_command
+from crossing_sim.analysis.parameters import parse_prior, read_priors
+from crossing_sim.cli.analysis import calibrate as calibrate_command
 from crossing_sim.errors import ScenarioError
-from crossing_sim.executors import PoolExecutor
-from crossing_sim.parameters import parse_prior, read_priors
+from crossing_sim.experiment.executors import PoolExecutor
 
 #: A small night with a known truth: 85 % hear the message, 45 s a person at the table. The
 #: table is the bottleneck, so the crossed count tells the screening time; the people who

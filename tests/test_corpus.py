@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from crossing_sim.cli import main
+from crossing_sim.cli.main import main
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE.parent / "scenarios" / "baseline.toml"

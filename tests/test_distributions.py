@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crossing_sim.distributions import (
+from crossing_sim.scenario.distributions import (
     Choice,
     Exponential,
     Fixed,
@@ -24,7 +24,7 @@ from crossing_sim.distributions import (
     Uniform,
     parse_distribution,
 )
-from crossing_sim.distributions import (
+from crossing_sim.scenario.distributions import (
     highest as highest_value,
 )
 

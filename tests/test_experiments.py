@@ -20,13 +20,14 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossing_sim.cli import main
-from crossing_sim.executors import PoolExecutor, SerialExecutor
-from crossing_sim.experiment import Batch, Task, run_replications
-from crossing_sim.results import ResultsError, Store
-from crossing_sim.runner import Plan, _Rows, _tasks, run_experiment
-from crossing_sim.study import prepare, spec_of
-from crossing_sim.sweep import Design, parse_vary
+from crossing_sim.cli.main import main
+from crossing_sim.experiment.design import Design, parse_vary
+from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
+from crossing_sim.experiment.replications import Task, run_replications
+from crossing_sim.experiment.run import Plan, _Rows, _tasks, run_experiment
+from crossing_sim.experiment.sweep import prepare, spec_of
+from crossing_sim.results.batches import Batch
+from crossing_sim.results.store import ResultsError, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -65,7 +66,7 @@ def test_batches_match_replications_run_alone() -> None:
 
 def test_same_numbers_serial_and_pool(tmp_path: Path) -> None:
     prepared, plan, spec = small_plan(reps=40)
-    from crossing_sim.study import execute
+    from crossing_sim.experiment.sweep import execute
 
     serial = execute(prepared, plan, spec, SerialExecutor(), tmp_path / "serial")
     pool = PoolExecutor(2)
@@ -79,8 +80,8 @@ def test_same_numbers_serial_and_pool(tmp_path: Path) -> None:
 
 def test_same_numbers_on_a_dask_cluster(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    from crossing_sim.executors import DaskExecutor
-    from crossing_sim.study import execute
+    from crossing_sim.experiment.executors import DaskExecutor
+    from crossing_sim.experiment.sweep import execute
 
     prepared, plan, spec = small_plan(reps=30)
     execute(prepared, plan, spec, SerialExecutor(), tmp_path / "serial")
@@ -99,7 +100,7 @@ class Stop(Exception):
 
 
 def test_interrupted_then_resumed_gives_identical_results(tmp_path: Path) -> None:
-    from crossing_sim.study import execute
+    from crossing_sim.experiment.sweep import execute
 
     prepared, plan, spec = small_plan(reps=60)
     execute(prepared, plan, spec, SerialExecutor(), tmp_path / "whole")
@@ -128,7 +129,7 @@ def test_interrupted_then_resumed_gives_identical_results(tmp_path: Path) -> Non
 
 
 def test_a_folder_with_another_experiment_is_never_touched(tmp_path: Path) -> None:
-    from crossing_sim.study import execute
+    from crossing_sim.experiment.sweep import execute
 
     prepared, plan, spec = small_plan(reps=4)
     execute(prepared, plan, spec, SerialExecutor(), tmp_path / "r")
@@ -140,7 +141,7 @@ def test_a_folder_with_another_experiment_is_never_touched(tmp_path: Path) -> No
 
 
 def test_precision_adds_replications_until_narrow_enough(tmp_path: Path) -> None:
-    from crossing_sim.study import execute
+    from crossing_sim.experiment.sweep import execute
 
     prepared, plan, spec = small_plan(reps=10, precision=0.01)
     result = execute(prepared, plan, spec, SerialExecutor(), tmp_path / "p")
@@ -268,7 +269,7 @@ def test_ctrl_c_keeps_finished_batches_and_the_same_command_resumes(tmp_path: Pa
 def test_works_from_a_script_with_a_process_pool(tmp_path: Path) -> None:
     script = tmp_path / "study.py"
     script.write_text(textwrap.dedent(f"""
-        from crossing_sim.study import run_sweep
+        from crossing_sim.experiment.sweep import run_sweep
 
         if __name__ == "__main__":
             result = run_sweep({str(BASELINE)!r}, {{"gate.lanes": [1, 2]}}, reps=20, jobs=2)

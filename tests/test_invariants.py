@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crossing_sim import Fate, Outcome, Scenario, scenario_from_dict, simulate
-from crossing_sim.fates import FATES
+from crossing_sim.model.fates import FATES
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 QUEUED_FATES = (Fate.TURNED_AWAY, Fate.AT_GATE, Fate.REFUSED, Fate.CROSSED)

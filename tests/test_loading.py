@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossing_sim import Scenario, ScenarioError, load_scenario, resolve
-from crossing_sim.distributions import Fixed, Uniform
+from crossing_sim.scenario.distributions import Fixed, Uniform
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossing_sim import scenario_from_dict, simulate
-from crossing_sim.arrivals import ArrivalsFile
-from crossing_sim.scenario import CLOSING_RULES
+from crossing_sim.scenario.replay import ArrivalsFile
+from crossing_sim.scenario.spec import CLOSING_RULES
 
 OPEN = 9 * 60  # 21:00, minutes after the 12:00 start
 

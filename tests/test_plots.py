@@ -21,11 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from crossing_sim import plots
-from crossing_sim.cli import main
-from crossing_sim.fates import Fate
-from crossing_sim.results import ResultsError
-from crossing_sim.resultsdata import Results, load_results, read_table
+from crossing_sim.cli.main import main
+from crossing_sim.figures import plots
+from crossing_sim.model.fates import Fate
+from crossing_sim.results.reader import Results, load_results, read_table
+from crossing_sim.results.store import ResultsError
 
 SMALL = """\
 name = "small"
@@ -473,7 +473,7 @@ def test_run_with_plot_writes_figures_next_to_results(tmp_path: Path) -> None:
 
 
 def test_cli_does_not_import_matplotlib_until_plotting() -> None:
-    code = "import sys, crossing_sim.cli; print('matplotlib' in sys.modules)"
+    code = "import sys, crossing_sim.cli.main; print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"

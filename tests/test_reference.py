@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossing_sim.reference import reference
+from crossing_sim.cli.reference import reference
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
 
 
 def test_reference_is_up_to_date() -> None:
     """Fails when a scenario key or a command changed without regenerating the reference:
-    run ``python -m crossing_sim.reference > docs/reference.md``."""
+    run ``python -m crossing_sim.cli.reference > docs/reference.md``."""
     assert DOCS.read_text(encoding="utf-8") == reference()
 
 

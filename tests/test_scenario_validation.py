@@ -19,7 +19,7 @@ import pytest
 import tomli_w
 
 from crossing_sim import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from crossing_sim.distributions import Choice
+from crossing_sim.scenario.distributions import Choice
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 DELETE = "<delete this key>"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from crossing_sim.cli_analysis import sensitivity as sensitivity_command
+from crossing_sim.analysis.parameters import parse_range, read_ranges
+from crossing_sim.analysis.sensitivity import design_points, sensitivity
+from crossing_sim.cli.analysis import sensitivity as sensitivity_command
 from crossing_sim.errors import ScenarioError
-from crossing_sim.parameters import parse_range, read_ranges
-from crossing_sim.sensitivity import design_points, sensitivity
 
 #: A night without chance: everyone hears, walks at one speed, in families of two, and the
 #: table takes a fixed time a person. What crosses depends on the tables and the screening

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossing_sim.errors import ScenarioError
-from crossing_sim.study import prepare
-from crossing_sim.sweep import Design, factor, parse_vary, points, read_sweep_file
+from crossing_sim.experiment.design import Design, factor, parse_vary, points, read_sweep_file
+from crossing_sim.experiment.sweep import prepare
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"

@@ -8,8 +8,8 @@ import numpy as np
 from click.testing import CliRunner
 
 from crossing_sim import Fate, scenario_from_dict, simulate
-from crossing_sim.cli import main
-from crossing_sim.trace import events, narrate
+from crossing_sim.cli.main import main
+from crossing_sim.report.trace import events, narrate
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 

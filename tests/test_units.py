@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossing_sim.units import (
+from crossing_sim.scenario.units import (
     MINUTES_PER_DAY,
     clock_to_minutes,
     format_clock,

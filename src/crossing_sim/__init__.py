@@ -1,36 +1,116 @@
 """crossing-sim: one night at a single humanitarian border crossing, as a discrete-event model.
 
+The package's rooms follow the data's one-way walk (docs/architecture.md):
+:mod:`~crossing_sim.scenario` -> :mod:`~crossing_sim.model` -> :mod:`~crossing_sim.results`
+-> :mod:`~crossing_sim.experiment` -> :mod:`~crossing_sim.analysis` ->
+:mod:`~crossing_sim.report` -> :mod:`~crossing_sim.figures` -> :mod:`~crossing_sim.cli`.
+The names below are the public API; each is imported on first use, so ``import crossing_sim``
+stays cheap and brings in neither scipy nor matplotlib.
+
 >>> from crossing_sim import load_scenario, simulate
 >>> import numpy as np
 >>> outcome = simulate(load_scenario("scenarios/baseline.toml"), np.random.default_rng(1))
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from crossing_sim.errors import ScenarioError
-from crossing_sim.experiment import Replications, replication_rng, run_replications
-from crossing_sim.fates import Fate
-from crossing_sim.loading import load_scenario, resolve
-from crossing_sim.model import simulate
-from crossing_sim.outcome import Outcome
-from crossing_sim.scenario import Scenario, scenario_from_dict
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("crossing-sim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+if TYPE_CHECKING:
+    from crossing_sim import figures
+    from crossing_sim.errors import CrossingSimError, ScenarioError
+    from crossing_sim.experiment.replications import Replications, run_replications
+    from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
+    from crossing_sim.experiment.statistics import Estimate, estimate
+    from crossing_sim.experiment.summary import summarize
+    from crossing_sim.experiment.sweep import StudyResult, run_sweep
+    from crossing_sim.model.fates import Fate
+    from crossing_sim.model.night import simulate
+    from crossing_sim.model.outcome import Outcome
+    from crossing_sim.report import trace
+    from crossing_sim.report.summary import render_summary
+    from crossing_sim.results.reader import Results, load_results
+    from crossing_sim.scenario.loading import load_scenario, resolve
+    from crossing_sim.scenario.observed import OBSERVED_CROSSED, OBSERVED_EXPECTED
+    from crossing_sim.scenario.spec import Scenario, scenario_from_dict
+
+#: Where each public name lives (a name that is itself a module maps to ``None``).
+_PUBLIC: dict[str, tuple[str, str | None]] = {
+    "CrossingSimError": ("crossing_sim.errors", "CrossingSimError"),
+    "ScenarioError": ("crossing_sim.errors", "ScenarioError"),
+    "Scenario": ("crossing_sim.scenario.spec", "Scenario"),
+    "scenario_from_dict": ("crossing_sim.scenario.spec", "scenario_from_dict"),
+    "load_scenario": ("crossing_sim.scenario.loading", "load_scenario"),
+    "resolve": ("crossing_sim.scenario.loading", "resolve"),
+    "OBSERVED_CROSSED": ("crossing_sim.scenario.observed", "OBSERVED_CROSSED"),
+    "OBSERVED_EXPECTED": ("crossing_sim.scenario.observed", "OBSERVED_EXPECTED"),
+    "Fate": ("crossing_sim.model.fates", "Fate"),
+    "Outcome": ("crossing_sim.model.outcome", "Outcome"),
+    "simulate": ("crossing_sim.model.night", "simulate"),
+    "DEFAULT_SEED": ("crossing_sim.experiment.seeding", "DEFAULT_SEED"),
+    "replication_rng": ("crossing_sim.experiment.seeding", "replication_rng"),
+    "Replications": ("crossing_sim.experiment.replications", "Replications"),
+    "run_replications": ("crossing_sim.experiment.replications", "run_replications"),
+    "StudyResult": ("crossing_sim.experiment.sweep", "StudyResult"),
+    "run_sweep": ("crossing_sim.experiment.sweep", "run_sweep"),
+    "Estimate": ("crossing_sim.experiment.statistics", "Estimate"),
+    "estimate": ("crossing_sim.experiment.statistics", "estimate"),
+    "Results": ("crossing_sim.results.reader", "Results"),
+    "load_results": ("crossing_sim.results.reader", "load_results"),
+    "summarize": ("crossing_sim.experiment.summary", "summarize"),
+    "render_summary": ("crossing_sim.report.summary", "render_summary"),
+    "trace": ("crossing_sim.report.trace", None),
+    "figures": ("crossing_sim.figures", None),
+}
 
 __all__ = [
+    "DEFAULT_SEED",
+    "OBSERVED_CROSSED",
+    "OBSERVED_EXPECTED",
+    "CrossingSimError",
+    "Estimate",
     "Fate",
     "Outcome",
     "Replications",
+    "Results",
     "Scenario",
     "ScenarioError",
+    "StudyResult",
     "__version__",
+    "estimate",
+    "figures",
+    "load_results",
     "load_scenario",
+    "render_summary",
     "replication_rng",
     "resolve",
     "run_replications",
+    "run_sweep",
     "scenario_from_dict",
     "simulate",
+    "summarize",
+    "trace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    value: Any
+    if name == "__version__":
+        from crossing_sim.version import package_version
+
+        value = package_version()
+    elif name in _PUBLIC:
+        module, attribute = _PUBLIC[name]
+        value = import_module(module)
+        if attribute is not None:
+            value = getattr(value, attribute)
+    else:
+        raise AttributeError(f"module 'crossing_sim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,5 +1,5 @@
 """``python -m crossing_sim`` runs the command line."""
 
-from crossing_sim.cli import main
+from crossing_sim.cli.main import main
 
 main()

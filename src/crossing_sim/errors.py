@@ -28,8 +28,17 @@ def _toml(value: object) -> str:
     return repr(value).replace("\n", "\\n")
 
 
+class CrossingSimError(Exception):
+    """A mistake in what a user gave crossing-sim: a file, a value, a folder, an address.
+
+    The command line turns any of these into one line on stderr and exit code 2; library
+    callers catch this one class. Messages name the library's own parameters (``samples``);
+    only the command line maps them to its flags (``--samples``).
+    """
+
+
 @dataclass
-class ScenarioError(Exception):
+class ScenarioError(CrossingSimError):
     """A scenario that cannot be used: where it is wrong and which rule it breaks."""
 
     rule: str

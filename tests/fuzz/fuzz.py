@@ -30,7 +30,7 @@ from typing import Any
 import tomli_w
 from click.testing import CliRunner
 
-from crossing_sim.cli import main as cli
+from crossing_sim.cli.main import main as cli
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE.parents[1] / "scenarios" / "baseline.toml"

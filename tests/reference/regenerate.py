@@ -3,8 +3,8 @@
 Runs ``crossing-sim run`` on every scenario in ``scenarios/`` (50 nights, seed 2018, in this
 process) and keeps the tables that the back test (tests/test_backtest.py) compares exactly:
 ``summary.csv``, ``summary.json``, ``replications.csv``, ``trips.csv`` and the printed
-summary (``stdout.txt``, with the run time and the folder's path masked). Regenerate only when a change alters
-the random streams or the model on purpose, in a commit that says why.
+summary (``stdout.txt``, with the run time and the folder's path masked). Regenerate only
+when a change alters the random streams or the model on purpose, in a commit that says why.
 """
 
 from __future__ import annotations

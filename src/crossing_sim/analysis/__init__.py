@@ -1,0 +1,1 @@
+"""Analyses over many runs: parameters, calibration, sensitivity (computation only)."""

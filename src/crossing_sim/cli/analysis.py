@@ -1,0 +1,218 @@
+"""The analysis commands, ``calibrate`` and ``sensitivity``: parse, call the library, print.
+
+They are registered on the ``crossing-sim`` group in :mod:`crossing_sim.cli.main`. This module
+takes what it needs from there (the ``friendly`` error wrapper, ``UserError``) when a command
+runs, not when it is imported, so either module may be imported first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crossing_sim.experiment.executors import Executor, make_executor
+from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.results.store import default_run_dir
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: Below this many nights in all, the default runs in this process, not a pool (as in cli).
+SMALL_STUDY = 2000
+
+
+#: As in crossing_sim.cli.main (not imported from there at import time: see above).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def friendly(command: F) -> F:
+    """The CLI's ``friendly`` wrapper (one line and exit code 2 for a user's mistake)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from crossing_sim.cli.main import friendly as cli_friendly
+
+        return cli_friendly(command)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _user_error(message: str) -> click.ClickException:
+    from crossing_sim.cli.main import UserError
+
+    return UserError(message)
+
+
+def _executor(jobs: int | None, scheduler: str | None, nights: int) -> Executor:
+    if jobs is None and scheduler is None and nights < SMALL_STUDY:
+        jobs = 1  # starting worker processes would take longer than the work itself
+    return make_executor(jobs, scheduler)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""  # reading it as TOML has already said what is wrong with it
+
+
+scenario_argument = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+common = [
+    click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
+                 show_default=True, help="Seed of every random stream of the analysis."),
+    click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
+                 help=f"Worker processes [default: all cores, or this process alone for "
+                      f"fewer than {SMALL_STUDY} nights; 1: this process]. The results are "
+                      "the same for any number."),
+    click.option("--scheduler", metavar="ADDRESS", default=None,
+                 help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786."),
+    click.option("--out", type=click.Path(path_type=Path), default=None,
+                 help="Results folder (new or empty) [default: results/NAME-KIND-TIME]."),
+    click.option("--json", "as_json", is_flag=True, help="Print the results as JSON."),
+    click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                 help="Override one scenario key for every run (repeatable)."),
+]
+
+
+def common_options(f: F) -> F:
+    for option in reversed(common):
+        f = option(f)
+    return f
+
+
+@click.command(context_settings=CONTEXT)
+@scenario_argument
+@click.option("--priors", "priors_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file with a [priors] table: a distribution per scenario key, e.g. "
+                   "\"warning.p_reach\" = {dist = \"uniform\", low = 0.8, high = 1.0}.")
+@click.option("--observed", "observed_texts", multiple=True, metavar="NAME=VALUE",
+              help="An observed statistic of the real night [default: crossed=422]; "
+                   "repeatable (crossed, a fate such as too_late, left_by_bus, buses_used).")
+@click.option("--samples", type=click.IntRange(2, 1_000_000), default=2000, show_default=True,
+              help="Parameter sets drawn from the priors, one simulated night each.")
+@click.option("--accept", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Keep the closest fraction of the draws [default: 0.05].")
+@click.option("--tolerance", type=click.FloatRange(0), default=None,
+              help="Keep the draws within this distance instead (people, for one statistic).")
+@click.option("--predictive", type=click.IntRange(1, 10_000_000), default=2000,
+              show_default=True, help="Posterior predictive nights in all.")
+@click.option("--check-reps", type=click.IntRange(0, 10_000_000), default=500,
+              show_default=True, help="Nights of the calibrated scenario (0: none).")
+@click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the calibrated scenario here, e.g. "
+                                 "scenarios/calibrated.toml (replaced if it exists).")
+@common_options
+@friendly
+def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...],
+              samples: int, accept: float | None, tolerance: float | None, predictive: int,
+              check_reps: int, write_to: Path | None, seed: int, jobs: int | None,
+              scheduler: str | None, out: Path | None, as_json: bool,
+              overrides: tuple[str, ...]) -> None:
+    """Calibrate SCENARIO's uncertain keys to the real night by approximate Bayesian
+    computation (rejection): draw from the priors, simulate a night each, keep the closest.
+    """
+    from crossing_sim.analysis import calibration as abc
+    from crossing_sim.analysis.parameters import read_priors
+    from crossing_sim.results.store import write_atomic
+    from crossing_sim.scenario.loading import load_scenario
+
+    if accept is not None and tolerance is not None:
+        raise _user_error("give --accept or --tolerance, not both")
+    priors = read_priors(priors_path)
+    observed = ([abc.parse_observed(t) for t in observed_texts] if observed_texts
+                else list(abc.DEFAULT_OBSERVED))
+    settings = abc.Settings(samples=samples, seed=seed, accept=accept or 0.05,
+                            tolerance=tolerance, predictive=predictive, check_reps=check_reps)
+    target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")
+    command = ["crossing-sim", *sys.argv[1:]]
+    started = time.perf_counter()
+    executor = _executor(jobs, scheduler, samples + predictive + check_reps)
+    try:
+        result = abc.calibrate(scenario, priors, observed, settings, overrides, executor,
+                               progress=not as_json, source=str(priors_path))
+    finally:
+        executor.close()
+    elapsed = time.perf_counter() - started
+    abc.write(result, target, command, _read_text(priors_path), str(priors_path))
+    if write_to is not None:
+        try:
+            write_atomic(write_to, abc.calibrated_toml(result, write_to, command,
+                                                       str(priors_path)).encode())
+        except OSError as exc:
+            raise _user_error(f"--write {write_to}: cannot be written: {exc.strerror}"
+                              ) from None
+        load_scenario(write_to)  # what was written must be a valid scenario
+    if as_json:
+        click.echo(json.dumps({"posterior": result.posterior(),
+                               "predictive": result.predictive_summary(),
+                               "tolerance": result.tolerance,
+                               "accepted": int(result.accepted.sum()),
+                               "runs": result.runs, "results": str(target),
+                               "calibrated_scenario": str(write_to) if write_to else None},
+                              indent=2))
+        return
+    click.echo(abc.render(result, elapsed))
+    click.echo(f"\nResults: {target}/")
+    if write_to is not None:
+        click.echo(f"Calibrated scenario: {write_to}")
+
+
+@click.command(context_settings=CONTEXT)
+@scenario_argument
+@click.option("--ranges", "ranges_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file with a [ranges] table: [low, high] per scenario key, e.g. "
+                   "\"gate.screening_per_person.mean\" = [\"30s\", \"60s\"].")
+@click.option("--method", type=click.Choice(["morris", "sobol"]), default="morris",
+              show_default=True,
+              help="morris: r(k+1) points, a ranking; sobol: N(2k+2) points, variance shares.")
+@click.option("--samples", type=click.IntRange(2, 1_000_000), default=None,
+              help="Morris trajectories r [default: 20] or Sobol base points N, a power of "
+                   "two [default: 128].")
+@click.option("--reps", type=click.IntRange(1, 100_000), default=10, show_default=True,
+              help="Nights per design point (the point's output is their mean).")
+@common_options
+@friendly
+def sensitivity(scenario: Path, ranges_path: Path, method: str, samples: int | None,
+                reps: int, seed: int, jobs: int | None, scheduler: str | None,
+                out: Path | None, as_json: bool, overrides: tuple[str, ...]) -> None:
+    """Rank which keys of SCENARIO drive the crossed share (SALib: Morris or Sobol)."""
+    from crossing_sim.analysis import sensitivity as sa
+    from crossing_sim.analysis.parameters import read_ranges
+
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise _user_error("sensitivity needs SALib: pip install 'crossing-sim[analysis]'"
+                          ) from None
+    ranges = read_ranges(ranges_path)
+    samples = samples or sa.DEFAULT_SAMPLES[method]
+    target = out if out is not None else default_run_dir(f"{scenario.stem}-{method}")
+    nights = sa.design_points(method, len(ranges), samples) * reps
+    started = time.perf_counter()
+    executor = _executor(jobs, scheduler, nights)
+    try:
+        result = sa.sensitivity(scenario, ranges, method, samples, reps, seed, overrides,
+                                executor, progress=not as_json, source=str(ranges_path))
+    finally:
+        executor.close()
+    elapsed = time.perf_counter() - started
+    files = sa.write(result, target, ["crossing-sim", *sys.argv[1:]],
+                     _read_text(ranges_path), str(ranges_path))
+    if as_json:
+        click.echo(json.dumps({"method": method, "ranking": result.ranking(),
+                               "runs": result.runs, "results": str(target)}, indent=2))
+        return
+    click.echo(sa.render(result, elapsed))
+    click.echo(f"\nResults: {target}/ (bar chart: {files[-1]})")
+
+
+COMMANDS: Sequence[click.Command] = (calibrate, sensitivity)
+
+__all__ = ["COMMANDS", "calibrate", "sensitivity"]

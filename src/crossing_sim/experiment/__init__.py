@@ -1,0 +1,1 @@
+"""Experiments: seeding, replications, executors, sweeps, precision, statistics."""

@@ -1,0 +1,167 @@
+"""Where replications run: in this process, on a local process pool, or on a Dask cluster.
+
+Every executor runs :func:`crossing_sim.experiment.replications.run_batch` on tasks and yields
+the batches as they finish, in any order: results never depend on the executor, because every
+replication's random numbers depend only on the seed, its point and its index.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol
+
+from crossing_sim.experiment.replications import Task, run_batch, run_packed
+from crossing_sim.results.batches import Batch, Packed
+from crossing_sim.scenario.spec import Scenario
+
+
+class ExecutorError(Exception):
+    """An executor that cannot be used as asked (e.g. no scheduler at the address)."""
+
+
+class Executor(Protocol):
+    """Runs tasks of a set of scenarios (one per sweep point) and yields finished batches."""
+
+    workers: int
+
+    def run(self, scenarios: Sequence[Scenario], seed: int,
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in this process, one task after another (``--jobs 1``)."""
+
+    workers = 1
+
+    def run(self, scenarios: Sequence[Scenario], seed: int,
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
+        for task in tasks:
+            yield run_batch(scenarios[task.point], seed, task)
+
+    def close(self) -> None:
+        pass
+
+
+def _start_worker() -> None:
+    """In a worker: leave Ctrl-C to the main process, which stops the pool; and on Linux,
+    end with the main process if it is killed (no orphans left computing or blocked)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # pragma: no cover - exotic libc
+            pass
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+class PoolExecutor:
+    """A pool of local worker processes (the default: one per core).
+
+    Workers are started with ``spawn``, which is safe from scripts, notebooks and threads
+    alike; a few tasks per worker are kept in flight so that a Ctrl-C stops quickly.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker)
+
+    def run(self, scenarios: Sequence[Scenario], seed: int,
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
+        pending: set[Future[Packed]] = set()
+        queue = iter(tasks)
+        limit = 3 * self.workers
+        try:
+            while True:
+                for task in queue:
+                    pending.add(self._pool.submit(run_packed, scenarios[task.point], seed, task))
+                    if len(pending) >= limit:
+                        break
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask distributed cluster at ``address`` (``pip install 'crossing-sim[dask]'``).
+
+    The scenarios are sent to the workers once; tasks are submitted as they are needed.
+    """
+
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - depends on the optional extra
+            raise ExecutorError("--scheduler needs Dask distributed: "
+                                "pip install 'crossing-sim[dask]'") from None
+        try:
+            _check_address(address)
+            self._client = Client(address, set_as_default=False, timeout=timeout)
+        except (ValueError, TypeError, OSError, TimeoutError) as exc:
+            raise ExecutorError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                                f"({exc}); give its address, e.g. tcp://10.0.0.5:8786"
+                                ) from None
+        self.workers = max(1, sum(self._client.nthreads().values()))
+
+    def run(self, scenarios: Sequence[Scenario], seed: int,
+            tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
+        from distributed import as_completed
+
+        shared = self._client.scatter(list(scenarios), broadcast=True)
+
+        def submit(task: Task) -> Any:
+            return self._client.submit(run_packed, shared[task.point], seed, task, pure=False)
+
+        queue = iter(tasks)
+        futures = as_completed([submit(t) for t in itertools.islice(queue, 3 * self.workers)],
+                               loop=self._client.loop)
+        for future in futures:
+            batch: Packed = future.result()
+            future.release()
+            following = next(queue, None)
+            if following is not None:
+                futures.add(submit(following))
+            yield batch
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _check_address(address: str) -> None:
+    """Reject an address Dask cannot parse before a client is made (it would linger)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
+
+
+def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor for ``--jobs`` / ``--scheduler``: Dask if an address is given, else a
+    local pool (``jobs`` processes, default all cores), or this process if ``jobs == 1``."""
+    if scheduler:
+        return DaskExecutor(scheduler)
+    if jobs == 1:
+        return SerialExecutor()
+    return PoolExecutor(jobs)

@@ -1,0 +1,138 @@
+"""Replications: tasks of work, running them, and all the nights of one scenario.
+
+Work travels in :class:`Task` batches; each comes back as a
+:class:`~crossing_sim.results.batches.Batch` of plain arrays. Every replication draws from
+its own Generator (:mod:`crossing_sim.experiment.seeding`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
+from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
+from crossing_sim.model.fates import FATES, Fate
+from crossing_sim.model.night import simulate
+from crossing_sim.model.outcome import Outcome, Series
+from crossing_sim.results.batches import TRIP_FIELDS, Batch, Packed, pack
+from crossing_sim.scenario.spec import Scenario
+
+__all__ = ["Replications", "Task", "run_batch", "run_packed", "run_replications"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``first .. first + count - 1`` of sweep point ``point``."""
+
+    point: int
+    first: int
+    count: int
+
+
+def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
+    """Run one task's replications in this process (what every executor calls)."""
+    n = task.count
+    fates = np.empty((n, len(FATES)), dtype=np.int64)
+    by_bus, buses = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    first_dep, last_dep, last_cross = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    series: SeriesArray | None = None
+    t: FloatArray = np.empty(0)
+    trips: list[FloatArray] = []
+    indices = np.arange(task.first, task.first + n, dtype=np.int64)
+    for row, index in enumerate(indices.tolist()):
+        outcome = simulate(scenario, replication_rng(seed, index, task.point))
+        fates[row] = outcome.people_by_fate()
+        by_bus[row], buses[row] = outcome.left_by_bus, outcome.buses_used
+        first_dep[row], last_dep[row], last_cross[row] = _times(outcome)
+        tr = outcome.trips
+        trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,
+                                      tr.depart, tr.people]))
+        s = outcome.series
+        if series is None:
+            t = s.t
+            series = np.empty((n, len(Series.NAMES), t.size), dtype=np.int32)
+        series[row] = [getattr(s, name) for name in Series.NAMES]
+    assert series is not None, "a task has at least one replication"
+    return Batch(task.point, indices, fates, by_bus, buses, first_dep, last_dep, last_cross,
+                 t, series, np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)))
+
+
+def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
+    """:func:`run_batch`, packed for sending back from a worker process."""
+    return pack(run_batch(scenario, seed, task))
+
+
+def _times(outcome: Outcome) -> tuple[float, float, float]:
+    departed = outcome.trips.depart[~np.isnan(outcome.trips.depart)]
+    crossed = outcome.groups.screen_end[outcome.groups.fate == int(Fate.CROSSED)]
+    first, last = (float(departed.min()), float(departed.max())) if departed.size else (
+        np.nan, np.nan)
+    return first, last, float(crossed.max()) if crossed.size else np.nan
+
+
+@dataclass(frozen=True)
+class Replications:
+    """All replications of one scenario (one sweep point), one row per replication.
+
+    ``series`` holds every replication's time series when they were kept (the default for
+    :func:`run_replications`); experiments that stream to disk leave it ``None``.
+    """
+
+    scenario: Scenario
+    seed: int
+    point: int
+    replication: IntArray
+    fates: IntArray
+    left_by_bus: IntArray
+    buses_used: IntArray
+    first_departure: FloatArray
+    last_departure: FloatArray
+    last_crossing: FloatArray
+    series_t: FloatArray
+    series: SeriesArray | None
+    trips: dict[str, FloatArray]
+
+    @property
+    def crossed(self) -> IntArray:
+        return self.fates[:, int(Fate.CROSSED)]
+
+    @property
+    def left_waiting(self) -> IntArray:
+        return self.crossed - self.left_by_bus
+
+    def __len__(self) -> int:
+        return int(self.replication.size)
+
+    @classmethod
+    def from_batches(cls, scenario: Scenario, seed: int, point: int, batches: Sequence[Batch],
+                     keep_series: bool = True) -> Replications:
+        """Join a point's batches in replication order."""
+        if not batches:
+            raise ValueError("no batches to join")
+        ordered = sorted(batches, key=lambda b: int(b.replication[0]))
+        table = np.concatenate([b.trips for b in ordered])
+
+        def join(name: str) -> Any:
+            return np.concatenate([getattr(b, name) for b in ordered])
+
+        return cls(scenario, seed, point, join("replication"), join("fates"),
+                   join("left_by_bus"), join("buses_used"), join("first_departure"),
+                   join("last_departure"), join("last_crossing"), ordered[0].series_t,
+                   join("series") if keep_series else None,
+                   {name: table[:, i] for i, name in enumerate(TRIP_FIELDS)})
+
+
+def run_replications(scenario: Scenario, replications: int, seed: int = DEFAULT_SEED,
+                     point: int = 0, first: int = 0) -> Replications:
+    """Run replications ``first .. first + replications - 1`` of ``scenario`` in this process.
+
+    For many replications, several cores or a cluster, see :mod:`crossing_sim.experiment.run`.
+    """
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1 (got {replications})")
+    batch = run_batch(scenario, seed, Task(point, first, replications))
+    return Replications.from_batches(scenario, seed, point, [batch])

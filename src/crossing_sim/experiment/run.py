@@ -1,0 +1,160 @@
+"""Running experiments: replications of one or many scenarios, on any executor, to disk.
+
+:func:`run_experiment` cuts the work into batches, hands them to an executor, saves each
+finished batch (so a killed experiment resumes where it stopped), and with a precision
+target keeps adding replications until the confidence interval is narrow enough. Only the
+per-replication numbers stay in memory; the time series go to disk batch by batch.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from crossing_sim.experiment.executors import Executor, SerialExecutor
+from crossing_sim.experiment.replications import Replications, Task
+from crossing_sim.experiment.statistics import estimate
+from crossing_sim.model.fates import Fate
+from crossing_sim.results.batches import ROW_FIELDS, TRIP_FIELDS, Batch, Packed
+from crossing_sim.results.store import Store
+from crossing_sim.scenario.spec import Scenario
+
+#: Largest batch of replications sent as one task.
+MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many replications of which scenarios, from which seed."""
+
+    scenarios: Sequence[Scenario]
+    seed: int
+    reps: int  # per point; with a precision target, the first round
+    precision: float | None = None  # target 95 % CI half-width of the crossed share
+    max_reps: int = 100_000  # cap per point with a precision target
+
+    def __post_init__(self) -> None:
+        if self.reps < 2 and self.precision is not None:
+            raise ValueError("a precision target needs at least 2 replications to start")
+
+
+@dataclass
+class _Rows:
+    """The per-replication numbers of one point, gathered from batches."""
+
+    batches: list[dict[str, Any]] = field(default_factory=list)
+    done: set[int] = field(default_factory=set)
+
+    def add(self, batch: dict[str, Any]) -> None:
+        self.batches.append(batch)
+        self.done.update(batch["replication"].tolist())
+
+    def crossed_share(self, below: int, expected: int) -> np.ndarray[Any, Any]:
+        crossed = [b["fates"][:, int(Fate.CROSSED)][b["replication"] < below]
+                   for b in self.batches]
+        return np.concatenate(crossed) / expected if crossed else np.empty(0)
+
+
+def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | None = None,
+                   progress: bool = False,
+                   on_batch: Callable[[Batch | Packed], None] | None = None,
+                   ) -> list[Replications]:
+    """Run the plan; returns each point's replications (without time series).
+
+    Batches already saved in ``store`` are not run again. ``progress`` shows a progress bar
+    on standard error.
+    """
+    executor = executor or SerialExecutor()
+    rows = [_Rows() for _ in plan.scenarios]
+    if store is not None:
+        for saved in store.saved():
+            rows[int(saved["point"])].add(saved)
+    targets = [plan.reps] * len(plan.scenarios)
+    bar = _progress_bar(sum(targets), sum(len(r.done) for r in rows), progress)
+    try:
+        while True:
+            tasks = _tasks(rows, targets, executor.workers)
+            for batch in executor.run(plan.scenarios, plan.seed, tasks):
+                if store is not None:
+                    store.save(batch)
+                if on_batch is not None:
+                    on_batch(batch)
+                rows[batch.point].add(batch.rows() if isinstance(batch, Packed) else {
+                    **{name: getattr(batch, name) for name in ROW_FIELDS},
+                    "point": batch.point, "trips": batch.trips})
+                bar.update(len(batch))
+            grown = _grow(plan, rows, targets)
+            if not grown:
+                break
+            bar.total = sum(targets)
+            bar.refresh()
+    finally:
+        bar.close()
+    return [_replications(plan, point, r, targets[point]) for point, r in enumerate(rows)]
+
+
+def _tasks(rows: Sequence[_Rows], targets: Sequence[int], workers: int) -> Iterator[Task]:
+    """Tasks for the replications each point still lacks, in batches sized for the workers."""
+    missing = sum(max(0, t - len(r.done)) for r, t in zip(rows, targets, strict=True))
+    size = max(1, min(MAX_BATCH, math.ceil(missing / (8 * max(1, workers)))))
+    for point, (r, target) in enumerate(zip(rows, targets, strict=True)):
+        todo = [i for i in range(target) if i not in r.done]
+        start = 0
+        while start < len(todo):
+            first = todo[start]
+            count = 1
+            while (start + count < len(todo) and count < size
+                   and todo[start + count] == first + count):
+                count += 1
+            yield Task(point, first, count)
+            start += count
+
+
+def _grow(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
+    """With a precision target, raise the replications of points whose interval is too wide.
+
+    Decisions use only replications below each point's current target, so they are the same
+    however the work was split, interrupted or resumed.
+    """
+    if plan.precision is None:
+        return False
+    grown = False
+    for point, r in enumerate(rows):
+        expected = plan.scenarios[point].population.expected
+        share = r.crossed_share(targets[point], expected)
+        half = estimate(share).half_width if share.size > 1 else math.inf
+        if not half > plan.precision or targets[point] >= plan.max_reps:
+            continue  # precise enough (a NaN width means no spread: also enough)
+        needed = math.ceil(share.size * (half / plan.precision) ** 2 * 1.1)
+        targets[point] = min(plan.max_reps, max(needed, targets[point] + 10))
+        grown = True
+    return grown
+
+
+def _replications(plan: Plan, point: int, r: _Rows, target: int) -> Replications:
+    batches = sorted(r.batches, key=lambda b: int(b["replication"][0]))
+    keep = [np.asarray(b["replication"]) < target for b in batches]
+
+    def join(name: str) -> np.ndarray[Any, Any]:
+        return np.concatenate([b[name][k] for b, k in zip(batches, keep, strict=True)])
+
+    trips = np.concatenate([b["trips"][b["trips"][:, 0] < target] for b in batches])
+    return Replications(
+        plan.scenarios[point], plan.seed, point, join("replication"), join("fates"),
+        join("left_by_bus"), join("buses_used"), join("first_departure"),
+        join("last_departure"), join("last_crossing"), np.empty(0), None,
+        {name: trips[:, i] for i, name in enumerate(TRIP_FIELDS)})
+
+
+def _progress_bar(total: int, done: int, enabled: bool) -> Any:
+    """A progress bar with count, rate and time left, on a terminal only."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, unit="rep", unit_scale=False, dynamic_ncols=True,
+                disable=not (enabled and sys.stderr.isatty()), smoothing=0.1,
+                desc="replications")

@@ -1,0 +1,212 @@
+"""Studies: a run or a sweep, from scenario files to a finished results folder.
+
+This is the layer the CLI and notebooks call: it resolves and checks every point before any
+work starts, runs the replications on the chosen executor, saves them as they finish, and
+summarises each point. ``run_sweep`` is the Python entry point::
+
+    from crossing_sim.experiment.sweep import run_sweep
+    result = run_sweep("scenarios/baseline.toml", vary={"gate.lanes": [1, 2]}, reps=200)
+    result.to_frame()        # a pandas DataFrame, one row per point (if pandas is installed)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossing_sim.errors import ScenarioError
+from crossing_sim.experiment.design import (
+    SCENARIO_KEY,
+    Design,
+    Factor,
+    describe,
+    points,
+    sweep_error,
+)
+from crossing_sim.experiment.executors import Executor, make_executor
+from crossing_sim.experiment.replications import Replications
+from crossing_sim.experiment.run import Plan, run_experiment
+from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.experiment.summary import summarize
+from crossing_sim.model.fates import FATES
+from crossing_sim.results.store import RESULTS_ROOT, ResultsError, Store, safe_name, write_atomic
+from crossing_sim.scenario.loading import Resolved, build_scenario, resolve
+from crossing_sim.scenario.spec import Scenario
+
+#: Below this many replications in all, the default runs in this process, not a pool.
+SMALL_STUDY = 2000
+
+
+@dataclass(frozen=True)
+class Point:
+    """One scenario of a study: its base file, the values the sweep gives it, resolved."""
+
+    index: int
+    base: Path
+    values: dict[str, object]
+    resolved: Resolved
+    scenario: Scenario
+
+
+def prepare(scenario: str | Path, overrides: Sequence[str] = (),
+            factors: Sequence[Factor] = (), design: Design | None = None,
+            seed: int = DEFAULT_SEED) -> list[Point]:
+    """Resolve and validate every point before any work starts (ScenarioError if one fails)."""
+    grid = points(factors, design or Design(), seed) if factors else [{}]
+    prepared = []
+    for index, values in enumerate(grid):
+        base = Path(str(values.get(SCENARIO_KEY, scenario)))
+        rest = {k: v for k, v in values.items() if k != SCENARIO_KEY}
+        source = f"--vary (point {index}: {describe(values)})" if values else "--vary"
+        resolved = resolve(base, overrides, rest, source)
+        prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved)))
+    return prepared
+
+
+def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[Factor],
+            design: Design) -> dict[str, Any]:
+    """What makes two studies the same: the resolved scenarios, the design and the seeds."""
+    spec: dict[str, Any] = json.loads(json.dumps({
+        "kind": kind,
+        "seed": plan.seed,
+        "reps": plan.reps,
+        "precision": plan.precision,
+        "max_reps": plan.max_reps if plan.precision is not None else None,
+        "design": design.kind if factors else None,
+        "samples": design.samples if factors and design.kind == "lhs" else None,
+        "factors": [f.key for f in factors],
+        "points": [{"values": p.values, "scenario_sha256": p.resolved.digest}
+                   for p in prepared],
+    }, default=str))
+    return spec
+
+
+def default_sweep_dir(prepared: Sequence[Point], spec: Mapping[str, Any],
+                      root: Path = RESULTS_ROOT) -> Path:
+    """``results/NAME-sweep-HASH``: the same sweep always goes to the same folder."""
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+    return root / f"{safe_name(prepared[0].scenario.name)}-sweep-{digest}"
+
+
+@dataclass
+class StudyResult:
+    """A finished study: its folder, and each point's summary and replications."""
+
+    folder: Path | None
+    state: str  # "new", "resume" or "complete" (already finished: nothing was run)
+    summaries: list[dict[str, Any]]
+    replications: list[Replications] = field(default_factory=list)
+
+    @property
+    def table(self) -> list[dict[str, Any]]:
+        """One flat row per point (what ``summary.csv`` holds)."""
+        return [flat_row(s) for s in self.summaries]
+
+    def to_frame(self) -> Any:
+        """The table as a pandas DataFrame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.table)
+
+    def column(self, name: str) -> np.ndarray[Any, Any]:
+        """One column of the table as an array, e.g. ``column("crossed_mean")``."""
+        return np.array([row[name] for row in self.table])
+
+
+def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
+            executor: Executor, out: Path | None, command: Sequence[str] = (),
+            progress: bool = False) -> StudyResult:
+    """Run (or resume, or find finished) a prepared study, writing to ``out`` if given."""
+    store = Store(out) if out is not None else None
+    state = "new"
+    if store is not None:
+        manifest = {"command": list(command),
+                    "scenario": prepared[0].scenario.name,
+                    "points": [{"point": p.index, "values": p.values, "base": str(p.base),
+                                "scenario_files": list(p.resolved.files),
+                                "scenario_sha256": p.resolved.digest,
+                                "scenario_toml": p.resolved.to_toml()} for p in prepared]}
+        state = store.open(spec, manifest)
+        if state == "complete":
+            assert out is not None
+            return StudyResult(out, state, _load_summaries(out))
+        if state == "new":
+            _write_scenarios(store, prepared)
+    reps = run_experiment(plan, executor, store, progress)
+    summaries = [{"point": p.index, "values": p.values, **summarize(r)}
+                 for p, r in zip(prepared, reps, strict=True)]
+    if store is not None:
+        store.finish(len(prepared), summaries if len(prepared) > 1 else summaries[0],
+                     [flat_row(s) for s in summaries],
+                     [p.scenario.population.expected for p in prepared],
+                     prepared[0].scenario.start_clock)
+    return StudyResult(out, state, summaries, reps)
+
+
+def _write_scenarios(store: Store, prepared: Sequence[Point]) -> None:
+    write_atomic(store.folder / "scenario.toml", prepared[0].resolved.to_toml().encode())
+
+
+def _load_summaries(folder: Path) -> list[dict[str, Any]]:
+    data = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return data if isinstance(data, list) else [data]
+
+
+def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """A point's summary as one flat row of named numbers."""
+    row: dict[str, Any] = {"point": summary["point"]}
+    row.update(summary["values"])
+    row["replications"] = summary["replications"]
+    for group in ("crossed", "crossed_share"):
+        for stat, value in summary[group].items():
+            row[f"{group}_{stat}"] = value
+    row["p_crossed_at_most_observed"] = summary["observed"]["p_at_most"]
+    row["percentile_of_observed"] = summary["observed"]["percentile"]
+    for fate in FATES:
+        row[f"{fate.key}_mean"] = summary["fates"][fate.key]["mean"]
+    row["left_by_bus_mean"] = summary["buses"]["left_by_bus_mean"]
+    row["left_waiting_mean"] = summary["buses"]["left_waiting_mean"]
+    row["buses_used_mean"] = summary["buses"]["used_mean"]
+    return row
+
+
+def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] | None = None,
+              *, reps: int = 100, seed: int = DEFAULT_SEED, design: str = "grid",
+              samples: int | None = None, precision: float | None = None,
+              max_reps: int = 100_000, overrides: Sequence[str] = (), jobs: int | None = None,
+              scheduler: str | None = None, out: str | Path | None = None,
+              progress: bool = False) -> StudyResult:
+    """Run a sweep from Python: ``vary`` maps keys to value lists or range texts.
+
+    With ``out=None`` nothing is written; otherwise the folder is created, or resumed.
+    ``jobs=None`` uses all cores, or this process alone for fewer than 2000 replications.
+    """
+    from crossing_sim.experiment.design import factor
+
+    factors = [factor(k, list(v) if not isinstance(v, str) else v, "vary")
+               for k, v in (vary or {}).items()]
+    the_design = Design(design, samples)
+    if design not in ("grid", "lhs"):
+        raise sweep_error("must be grid or lhs", "design", design, "run_sweep")
+    prepared = prepare(scenario, overrides, factors, the_design, seed)
+    plan = Plan([p.scenario for p in prepared], seed, reps, precision, max_reps)
+    spec = spec_of("sweep", prepared, plan, factors, the_design)
+    if jobs is None and scheduler is None and precision is None and (
+            reps * len(prepared) < SMALL_STUDY):
+        jobs = 1  # starting worker processes would take longer than the work itself
+    executor = make_executor(jobs, scheduler)
+    try:
+        return execute(prepared, plan, spec, executor, Path(out) if out else None,
+                       ["run_sweep"], progress)
+    finally:
+        executor.close()
+
+
+__all__ = ["Point", "ResultsError", "ScenarioError", "StudyResult", "execute", "prepare",
+           "run_sweep", "spec_of"]

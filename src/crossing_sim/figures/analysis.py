@@ -1,0 +1,154 @@
+"""Figures of the analyses: a calibration's posterior and predictive check, a sensitivity ranking.
+
+Each function takes a finished result and returns a matplotlib Figure (nothing here runs a
+simulation); save it with ``figure.savefig(path)``. Figures are made without pyplot, so they
+need no display and leave no global state behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from crossing_sim.analysis.parameters import write_value
+from crossing_sim.experiment.design import Scale
+
+if TYPE_CHECKING:
+    from crossing_sim.analysis.calibration import Calibration
+    from crossing_sim.analysis.sensitivity import Sensitivity
+
+PRIOR_COLOR = "#b8b8b8"
+POSTERIOR_COLOR = "#1f5f9e"
+MARK_COLOR = "#c0392b"
+TRUTH_COLOR = "#2e8b57"
+
+
+def _axis_label(key: str, scale: Scale) -> str:
+    unit = scale.unit if scale.kind not in ("clock", "int", "float") else ""
+    return f"{key} ({unit})" if unit else key
+
+
+def _clock_ticks(ax: Axes, scale: Scale, axis: str) -> None:
+    if scale.kind != "clock":
+        return
+    formatter = FuncFormatter(lambda v, _pos: str(write_value(scale, v)))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) -> Figure:
+    """Prior draws (grey) and kept draws (blue) of every key, alone on the diagonal and in
+    pairs below it; the calibrated value (red) and a known truth (green) if given."""
+    priors, draws, kept = result.priors, result.draws, result.draws[result.accepted]
+    d = len(priors)
+    size = max(3.2, 2.4 * d)
+    fig = Figure(figsize=(size, size), layout="constrained")
+    axes = np.atleast_2d(np.asarray(fig.subplots(d, d, squeeze=False)))
+    marks = {p.key: float(np.median(kept[:, j])) for j, p in enumerate(priors)}
+    for i, row_prior in enumerate(priors):
+        for j, col_prior in enumerate(priors):
+            ax: Axes = axes[i, j]
+            if j > i:
+                ax.set_axis_off()
+                continue
+            if i == j:
+                bins = np.histogram_bin_edges(draws[:, j], bins=30).tolist()
+                ax.hist(draws[:, j], bins=bins, density=True, color=PRIOR_COLOR,
+                        label="prior")
+                ax.hist(kept[:, j], bins=bins, density=True, color=POSTERIOR_COLOR,
+                        alpha=0.75, label="posterior")
+                ax.axvline(marks[col_prior.key], color=MARK_COLOR, lw=1.5,
+                           label="posterior median")
+                if truth and col_prior.key in truth:
+                    ax.axvline(truth[col_prior.key], color=TRUTH_COLOR, lw=1.5, ls="--",
+                               label="truth")
+                ax.set_yticks([])
+            else:
+                ax.scatter(draws[:, j], draws[:, i], s=3, color=PRIOR_COLOR, lw=0)
+                ax.scatter(kept[:, j], kept[:, i], s=5, color=POSTERIOR_COLOR, lw=0)
+                ax.plot(marks[col_prior.key], marks[row_prior.key], marker="+", ms=12,
+                        mew=2, color=MARK_COLOR)
+                if truth and col_prior.key in truth and row_prior.key in truth:
+                    ax.plot(truth[col_prior.key], truth[row_prior.key], marker="x", ms=10,
+                            mew=2, color=TRUTH_COLOR)
+                _clock_ticks(ax, row_prior.scale, "y")
+                if j == 0:
+                    ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale), fontsize=8)
+            _clock_ticks(ax, col_prior.scale, "x")
+            if i == d - 1:
+                ax.set_xlabel(_axis_label(col_prior.key, col_prior.scale), fontsize=8)
+            ax.tick_params(labelsize=7)
+    if d > 1:  # in the empty upper right, clear of the histograms
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=8, loc="upper right", frameon=False,
+                   bbox_to_anchor=(0.98, 0.92))
+    else:
+        axes[0, 0].legend(fontsize=7, loc="upper left", frameon=False)
+    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
+    fig.suptitle(f"ABC posterior: {int(result.accepted.sum())} of {len(draws)} draws kept "
+                 f"({observed})", fontsize=10)
+    return fig
+
+
+def predictive_figure(result: Calibration) -> Figure:
+    """The posterior predictive distribution of each observed statistic, its 90 % interval
+    and the observed value; the calibrated scenario's nights as an outline."""
+    observed = result.observed
+    fig = Figure(figsize=(6.4, 3.6 * len(observed)), layout="constrained")
+    axes = np.atleast_1d(np.asarray(fig.subplots(len(observed), 1, squeeze=False))).ravel()
+    for j, (ax, obs) in enumerate(zip(axes, observed, strict=True)):
+        values = result.predictive[:, j]
+        low, high = np.quantile(values, [0.05, 0.95])
+        lowest = min(values.min(), obs.value)
+        highest = max(values.max(), obs.value)
+        bins = np.arange(np.floor(lowest) - 0.5, np.ceil(highest) + 1.5,
+                         max(1.0, np.ceil((highest - lowest) / 50))).tolist()
+        ax.hist(values, bins=bins, density=True, color=POSTERIOR_COLOR, alpha=0.8,
+                label=f"posterior predictive ({len(values)} nights)")
+        if result.check.size:
+            ax.hist(result.check[:, j], bins=bins, density=True, histtype="step",
+                    color="black", lw=1.2,
+                    label=f"calibrated scenario ({len(result.check)} nights)")
+        ax.axvspan(low, high, color=POSTERIOR_COLOR, alpha=0.12,
+                   label=f"90 % interval {low:.0f}-{high:.0f}")
+        ax.axvline(obs.value, color=MARK_COLOR, lw=2, label=f"observed {obs.value:g}")
+        ax.set_xlabel(f"{obs.name} (one night)")
+        ax.set_yticks([])
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return fig
+
+
+def ranking_figure(result: Sensitivity) -> Figure:
+    """The parameters ranked by their influence on the crossed share, with 95 % intervals."""
+    rows = result.ranking()
+    fig = Figure(figsize=(7.0, 1.2 + 0.45 * len(rows)), layout="constrained")
+    ax = fig.subplots()
+    names = [r["key"] for r in rows][::-1]
+    values = np.array([r["index"] for r in rows][::-1])
+    conf = np.array([r["conf"] for r in rows][::-1])
+    ax.barh(names, values, xerr=conf, color=POSTERIOR_COLOR, ecolor="black", capsize=3)
+    if result.method == "sobol":
+        first = np.array([r["first"] for r in rows][::-1])
+        ax.barh(names, first, height=0.35, color="#7fb3e0", label="first order S1")
+        ax.legend(fontsize=8, frameon=False, loc="lower right",
+                  handles=[*_legend(ax, "total order ST")])
+    ax.set_xlabel(result.index_label)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.tick_params(labelsize=8)
+    ax.set_title(f"What drives the crossed share: {result.method} ({result.runs} nights)",
+                 fontsize=10)
+    return fig
+
+
+def _legend(ax: Axes, first_label: str) -> list[Any]:
+    from matplotlib.patches import Patch
+
+    handles, _labels = ax.get_legend_handles_labels()
+    return [Patch(color=POSTERIOR_COLOR, label=first_label), *handles]
+
+
+__all__ = ["pairs_figure", "predictive_figure", "ranking_figure"]

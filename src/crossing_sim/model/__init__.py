@@ -1,0 +1,1 @@
+"""One night: the SimPy processes (journey, gate, holding area, buses) and its outcome."""

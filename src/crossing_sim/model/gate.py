@@ -1,0 +1,145 @@
+"""The gate at night (SimPy): groups queue, tables screen them, the closing rule and dawn.
+
+Families wait near the gate until it opens and join one first-come-first-served queue. Each
+screening table takes the family at the head of the queue when the holding area behind the
+gate has room for it, screens it (a time drawn in advance from its size), and lets it through
+or refuses it. At closing no new family may queue; the closing rule says what happens to the
+queue. At dawn (``give_up``) families still queued leave.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Sequence
+
+import simpy
+
+from crossing_sim.model.fates import Fate
+from crossing_sim.model.holding import HoldingArea
+from crossing_sim.model.log import Log
+from crossing_sim.scenario.spec import Gate as GateSpec
+
+Process = Generator[simpy.Event, object, None]
+
+# plain ints in the hot loop: numpy converts IntEnum members several times slower
+TOO_LATE, GAVE_UP, TURNED_AWAY, REFUSED, CROSSED = (
+    int(f) for f in (Fate.TOO_LATE, Fate.GAVE_UP, Fate.TURNED_AWAY, Fate.REFUSED, Fate.CROSSED))
+
+
+class Gate:
+    """The gate's queue and tables; ``done`` fires when the last table has stopped for good."""
+
+    def __init__(self, env: simpy.Environment, spec: GateSpec, sizes: Sequence[int],
+                 screening: Sequence[float], listed: Sequence[bool], holding: HoldingArea,
+                 log: Log) -> None:
+        self.env = env
+        self.spec = spec
+        self.sizes = sizes
+        self.screening = screening
+        self.listed = listed
+        self.holding = holding
+        self.log = log
+        self.queue: deque[int] = deque()
+        self.idle: list[simpy.Event] = []
+        self.working = spec.lanes
+        self.done = env.event()
+        for _ in range(spec.lanes):
+            env.process(self._table())
+        env.process(self._closing())
+        if spec.give_up is not None:
+            env.process(self._dawn(spec.give_up))
+
+    def wait_for_opening(self, order: Sequence[int], times: Sequence[float]) -> None:
+        """Groups that arrive before the gate opens: they wait nearby, in order of arrival.
+
+        Nothing happens to them before the opening, so they join the queue without an event
+        each; the queue's records keep their arrival times.
+        """
+        for group, t in zip(order, times, strict=True):
+            self.log.queued[group] = t
+            self.queue.append(group)
+
+    def arrivals(self, order: Sequence[int], times: Sequence[float]) -> Process:
+        """Bring each group to the queue at its arrival time (``order`` sorted by time).
+
+        Only groups arriving before closing and before dawn come here: the model marks the
+        others too late, or given up, without an event.
+        """
+        env, queue, idle, queued = self.env, self.queue, self.idle, self.log.queued
+        for group, t in zip(order, times, strict=True):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            queued[group] = t
+            queue.append(group)
+            if idle:
+                idle.pop().succeed()
+
+    def _table(self) -> Process:
+        """One screening table: from opening until closing (and the rule) says stop."""
+        env, spec, log, queue, holding = self.env, self.spec, self.log, self.queue, self.holding
+        sizes, screening, listed, close = self.sizes, self.screening, self.listed, spec.close
+        fate, left_queue, screen_start, screen_end = (
+            log.fate, log.left_queue, log.screen_start, log.screen_end)
+        if env.now < spec.open:
+            yield env.timeout(spec.open - env.now)
+        finish_queue = spec.closing == "finish_queue"
+        cut_off = spec.closing == "cut_off"
+        limited = holding.capacity is not None
+        while True:
+            now = env.now
+            if now >= close and not (finish_queue and queue):
+                break
+            if not queue:
+                wake = env.event()
+                self.idle.append(wake)
+                yield wake
+                continue
+            group = queue[0]
+            size = sizes[group]
+            if limited and not holding.has_room(size):
+                yield holding.room_event()
+                continue
+            queue.popleft()
+            holding.occupied += size  # room is held for the family while it is screened
+            left_queue[group] = screen_start[group] = now
+            duration = screening[group]
+            if cut_off and now + duration > close:
+                yield env.timeout(close - now)
+                fate[group] = TURNED_AWAY
+                holding.release(size)
+                continue
+            yield env.timeout(duration)
+            screen_end[group] = env.now
+            if listed[group]:
+                fate[group] = CROSSED
+                holding.admit(group, size)
+            else:
+                fate[group] = REFUSED
+                holding.release(size)
+        self.working -= 1
+        if self.working == 0:
+            self.done.succeed()
+            holding.wake_loader()
+
+    def _closing(self) -> Process:
+        """At closing, apply the closing rule to the queue and wake idle tables to stop."""
+        env, spec = self.env, self.spec
+        yield env.timeout(spec.close - env.now)
+        if spec.closing != "finish_queue":
+            self._clear_queue(TURNED_AWAY)
+        for wake in self.idle:
+            wake.succeed()
+        self.idle.clear()
+        self.holding.wake_gate()
+
+    def _dawn(self, give_up: float) -> Process:
+        """At dawn, every group still waiting in the queue gives up."""
+        yield self.env.timeout(give_up - self.env.now)
+        self._clear_queue(GAVE_UP)
+
+    def _clear_queue(self, fate: int) -> None:
+        now = self.env.now
+        for group in self.queue:
+            self.log.fate[group] = fate
+            self.log.left_queue[group] = now
+        self.queue.clear()

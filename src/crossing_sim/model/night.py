@@ -1,0 +1,124 @@
+"""One replication of the night: ``simulate(scenario, rng) -> Outcome``.
+
+Pure: no files, no printing, no global state; every random number comes from ``rng``, drawn
+in bulk before the SimPy run starts, so a replication is fixed by its Generator alone.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import simpy
+
+from crossing_sim.arrays import FloatArray, IntArray
+from crossing_sim.model.buses import BusLoader
+from crossing_sim.model.fates import Fate
+from crossing_sim.model.gate import Gate
+from crossing_sim.model.holding import HoldingArea
+from crossing_sim.model.journey import Travellers, direct, travel
+from crossing_sim.model.log import Log, floats, ints
+from crossing_sim.model.outcome import Boardings, Groups, Outcome, Series, Trips
+from crossing_sim.scenario.spec import Gate as GateSpec
+from crossing_sim.scenario.spec import Scenario
+
+__all__ = ["simulate"]
+
+
+def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
+    """Run one night of ``scenario`` with random numbers from ``rng``."""
+    reach_gate = travel if scenario.arrivals.mode == "journey" else direct
+    people = reach_gate(scenario, rng)
+    size = people.size
+    n, total = size.size, int(size.sum())
+    gate_spec = scenario.gate
+    first_person = np.concatenate(([0], np.cumsum(size)[:-1]))
+    screening = gate_spec.screening_per_group.sample(rng, n) + np.add.reduceat(
+        gate_spec.screening_per_person.sample(rng, total), first_person)
+    listed = rng.random(n) >= gate_spec.p_not_on_list
+    boarding_cum = np.concatenate(([0.0], np.cumsum(scenario.buses.boarding.sample(rng, total))))
+
+    arrive = people.arrive
+    log = Log(n, _late_at_the_gate(gate_spec, arrive, people.fate, scenario.end))
+    env = simpy.Environment()
+    sizes = size.tolist()
+    holding = HoldingArea(env, scenario.holding.capacity)
+    gate = Gate(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log)
+    BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
+              sizes, log)
+    coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
+    order = coming[np.argsort(arrive[coming], kind="stable")]
+    early = int(np.searchsorted(arrive[order], gate_spec.open, side="left"))
+    gate.wait_for_opening(order[:early].tolist(), arrive[order[:early]].tolist())
+    env.process(gate.arrivals(order[early:].tolist(), arrive[order[early:]].tolist()))
+    env.run(until=scenario.end)
+    return _outcome(scenario, people, log)
+
+
+def _late_at_the_gate(gate: GateSpec, arrive: FloatArray, fate: IntArray,
+                      end: float) -> IntArray:
+    """Fates of groups that reach the gate after closing, or after dawn while it is open."""
+    fate = fate.copy()
+    fate[arrive >= gate.close] = int(Fate.TOO_LATE)  # NaN (never arrives) compares False
+    if gate.give_up is not None:
+        fate[(arrive >= gate.give_up) & (arrive < gate.close)] = int(Fate.GAVE_UP)
+    fate[arrive >= end] = -1  # still on the road when the model stops
+    return fate
+
+
+def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
+    queued = floats(log.queued)
+    fate = ints(log.fate)
+    fate[(fate < 0) & ~np.isnan(queued)] = int(Fate.AT_GATE)
+    fate[fate < 0] = int(Fate.EN_ROUTE)
+    boardings = Boardings(time=floats(log.board_time), group=ints(log.board_group),
+                          trip=ints(log.board_trip), people=ints(log.board_people))
+    groups = Groups(
+        size=people.size, origin=people.origin, fate=fate, heard=people.heard,
+        depart=people.depart, arrive=people.arrive, lost=people.lost,
+        left_queue=floats(log.left_queue),
+        screen_start=floats(log.screen_start), screen_end=floats(log.screen_end),
+        boarded=floats(log.boarded), trip=ints(log.trip_of))
+    trips = Trips(bus=ints(log.trip_bus), load_start=floats(log.trip_load_start),
+                  depart=floats(log.trip_depart), people=ints(log.trip_people))
+    grid = series_grid(scenario)
+    crossed = fate == int(Fate.CROSSED)
+    through, size = groups.screen_end[crossed], people.size[crossed]
+    counts = _step_counts(grid, [
+        # (series row, event times, people: + arriving in it, - leaving it)
+        (0, through, size),
+        (1, queued, people.size), (1, groups.left_queue, -people.size),
+        (2, through, size), (2, boardings.time, -boardings.people),
+        (3, trips.depart, trips.people),
+    ])
+    series = Series(t=grid, crossed=counts[0], queue=counts[1], holding=counts[2],
+                    departed=counts[3])
+    return Outcome(scenario.population.expected, scenario.end, groups, trips, boardings, series)
+
+
+def series_grid(scenario: Scenario) -> FloatArray:
+    """The clock grid of the time series: every ``series_step`` from the start, and the end."""
+    return _grid(scenario.end, scenario.series_step)
+
+
+@lru_cache(maxsize=64)
+def _grid(end: float, step: float) -> FloatArray:
+    grid = np.append(np.arange(0.0, end, step), end)
+    grid.flags.writeable = False  # shared by every outcome of the scenario
+    return grid
+
+
+def _step_counts(grid: FloatArray, flows: list[tuple[int, FloatArray, IntArray]]) -> IntArray:
+    """People in each series at each grid time, from the times they came in or left.
+
+    An event counts from the first grid time at or after it; NaN times never happen. One
+    ``bincount`` over all series at once keeps this cheap on every replication.
+    """
+    width = grid.size + 1  # the last column collects events after the grid (and NaN)
+    rows = len(Series.NAMES)
+    times = np.concatenate([t for _, t, _ in flows])
+    rows_of = np.repeat([row * width for row, _, _ in flows], [t.size for _, t, _ in flows])
+    slots = grid.searchsorted(times, side="left") + rows_of
+    weights = np.concatenate([w for _, _, w in flows]).astype(np.float64)
+    counts = np.bincount(slots, weights=weights, minlength=rows * width)
+    return np.cumsum(counts.reshape(rows, width)[:, :-1], axis=1).astype(np.int64)

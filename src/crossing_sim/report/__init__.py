@@ -1,0 +1,1 @@
+"""Text for people: the run summary and the story of one night (trace)."""

@@ -1,0 +1,106 @@
+"""What a run means to a person: its summary (and a sweep's) as text for a terminal."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["ordinal", "render_summary", "render_sweep"]
+
+from crossing_sim.model.fates import Fate
+
+
+def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str:
+    """The summary as a person wants to read it on a terminal."""
+    n = summary["expected"]
+    c, sh, obs = summary["crossed"], summary["crossed_share"], summary["observed"]
+    lines = [
+        f"{summary['scenario']}: {summary['description']}".rstrip(": "),
+        f"{summary['replications']} replications, seed {summary['seed']}"
+        + (f", {elapsed:.1f} s" if elapsed is not None else ""),
+        "",
+        f"{'':<24}{'people':>16}{'share of ' + str(n):>22}",
+        f"{'Crossed (mean)':<24}{c['mean']:>16.1f}{_pct(sh['mean']):>22}",
+        f"{'  95 % confidence':<24}{_range(c['ci95_low'], c['ci95_high'], 1):>16}"
+        f"{_range(100 * sh['ci95_low'], 100 * sh['ci95_high'], 1, ' %'):>22}",
+        f"{'  5-95 % of nights':<24}{_range(c['q05'], c['q95'], 0):>16}"
+        f"{_range(100 * sh['q05'], 100 * sh['q95'], 1, ' %'):>22}",
+        f"{'Reported in 2018':<24}{obs['crossed']:>16}{_pct(obs['share']):>22}",
+        f"  {_where(obs)}",
+        "",
+        f"Where the {n} went (mean people per night)",
+    ]
+    for key, fate in summary["fates"].items():
+        if key == Fate.CROSSED.key:
+            continue
+        lines.append(f"  {fate['label']:<34}{fate['mean']:>8.1f}{_pct(fate['share']):>10}")
+    crossed = summary["fates"][Fate.CROSSED.key]
+    b = summary["buses"]
+    lines += [
+        f"  {crossed['label']:<34}{crossed['mean']:>8.1f}{_pct(crossed['share']):>10}",
+        f"    {'left on a bus':<32}{b['left_by_bus_mean']:>8.1f}",
+        f"    {'left waiting for a bus':<32}{b['left_waiting_mean']:>8.1f}",
+        "",
+        f"Buses: {b['used_mean']:.1f} of {b['count']} used ({b['seats']} seats each)"
+        + (f"; the last left at {b['last_departure_median']} (median)"
+           if b["last_departure_median"] else "; none left"),
+    ]
+    return "\n".join(lines)
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def _range(low: float, high: float, digits: int, unit: str = "") -> str:
+    if math.isnan(low):
+        return "n/a"
+    return f"{low:.{digits}f} - {high:.{digits}f}{unit}"
+
+
+def _where(obs: dict[str, Any]) -> str:
+    pct, share = obs["percentile"], obs["p_at_most"]
+    if pct <= 0:
+        return f"every simulated night had more than {obs['crossed']} crossing"
+    if pct >= 100:
+        return f"every simulated night had fewer than {obs['crossed']} crossing"
+    return (f"at the {ordinal(round(pct))} percentile of simulated nights "
+            f"({100 * share:.0f} % had {obs['crossed']} or fewer)")
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``23rd``, ``11th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
+                 elapsed: float | None = None) -> str:
+    """A sweep's points as a table: each point's values and its crossings."""
+    first = summaries[0]
+    reps = sorted({s["replications"] for s in summaries})
+    reps_text = str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}"
+    head = (f"{first['scenario']}: {len(summaries)} points x {reps_text} replications, "
+            f"seed {first['seed']}" + (f", {elapsed:.1f} s" if elapsed is not None else ""))
+    observed = first["observed"]["crossed"]
+    columns = [*keys, "crossed (95 % CI)", "share", "5-95 %", f"P(<= {observed})"]
+    rows = []
+    for s in summaries:
+        c, sh = s["crossed"], s["crossed_share"]
+        rows.append([
+            *(_cell(s["values"].get(k)) for k in keys),
+            f"{c['mean']:.1f} ({_range(c['ci95_low'], c['ci95_high'], 1)})",
+            _pct(sh["mean"]),
+            _range(c["q05"], c["q95"], 0),
+            f"{s['observed']['p_at_most']:.2f}",
+        ])
+    widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(columns)]
+    lines = [head, "", "  ".join(col.rjust(w) for col, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, str):
+        return value if "/" not in value and "\\" not in value else value.rsplit("/", 1)[-1]
+    return str(value)

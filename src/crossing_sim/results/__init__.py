@@ -1,0 +1,1 @@
+"""Results folders: the batch format, the store that writes them, the reader."""

@@ -1,0 +1,1 @@
+"""Scenario files: quantities, distributions, the schema, the frozen spec, reading files."""

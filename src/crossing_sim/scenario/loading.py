@@ -1,0 +1,252 @@
+"""Reading scenario files: TOML, ``extends`` chains and ``--set key=value`` overrides.
+
+Every value remembers the file it came from, so an error names the file that must change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from crossing_sim.errors import ScenarioError
+from crossing_sim.scenario.replay import ArrivalsFile
+from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
+from crossing_sim.scenario.spec import Scenario, scenario_from_dict
+
+SET_SOURCE = "--set"
+MAX_FILE_BYTES = 1_000_000
+MAX_REPLAY_BYTES = 50_000_000  # a replay CSV: up to a million groups
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A scenario table after ``extends`` and overrides, with where each value came from."""
+
+    table: dict[str, Any]
+    sources: dict[tuple[str, ...], str]
+    files: tuple[str, ...]
+    layers: tuple[str, ...] = ()  # every source of values, oldest first (files, --set, ...)
+
+    def source_of(self, key: str) -> str:
+        """The file (or ``--set``) that last set ``key`` or anything in it.
+
+        For a key that no file set (a required key left out), the nearest enclosing table's.
+        """
+        parts = tuple(p for p in key.replace("[", ".[").split(".") if p and not p.startswith("["))
+        rank = {src: i for i, src in enumerate(self.layers or (*self.files, SET_SOURCE))}
+        while parts:
+            inside = [src for path, src in self.sources.items() if path[: len(parts)] == parts]
+            if inside:
+                return max(inside, key=lambda src: rank.get(src, -1))
+            parts = parts[:-1]
+        return self.files[-1] if self.files else ""
+
+    def to_toml(self) -> str:
+        """The resolved scenario with every default filled in, as TOML (``crossing-sim check``).
+
+        Call it on a table that has been validated (see :func:`build_scenario`).
+        """
+        return tomli_w.dumps(with_defaults(Scenario, self.table))
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the resolved TOML (and of a replayed arrivals file, if any): the same
+        scenario gives the same hash, and an edited replay file a different one."""
+        digest = hashlib.sha256(self.to_toml().encode())
+        try:
+            replay = read_replay(self)
+        except ScenarioError:
+            replay = None
+        if replay is not None:
+            digest.update(replay.text.encode())
+        return digest.hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, resolve and validate a scenario file; raises ScenarioError for any mistake."""
+    return build_scenario(resolve(path, overrides))
+
+
+def build_scenario(resolved: Resolved) -> Scenario:
+    """Validate a resolved table; errors name the file that set the faulty value."""
+    try:
+        return scenario_from_dict(resolved.table, read_replay(resolved))
+    except ScenarioError as exc:
+        if not exc.file:
+            exc.file = resolved.source_of(exc.key)
+        raise
+
+
+def read_replay(resolved: Resolved) -> ArrivalsFile | None:
+    """The CSV file a scenario in replay mode names (``arrivals.file``), or None.
+
+    The path is relative to the folder of the scenario file that set it; for a value from
+    ``--set`` (or a sweep), to the folder of the scenario file loaded. A value that is not a
+    usable name is left for the scenario's validation to report.
+    """
+    arrivals = resolved.table.get("arrivals")
+    if not isinstance(arrivals, Mapping) or arrivals.get("mode") != "replay":
+        return None
+    name = arrivals.get("file")
+    if not isinstance(name, str) or name.strip().lower() in ("", *NONE_WORDS):
+        return None
+    source = resolved.source_of("arrivals.file")
+    here = source if source in resolved.files else (resolved.files[-1] if resolved.files else "")
+    path = Path(here).parent / name
+
+    def fail(rule: str) -> ScenarioError:
+        return ScenarioError(rule=rule, key="arrivals.file", value=name, file=source,
+                             has_value=True)
+
+    try:
+        if path.is_dir():
+            raise fail(f"is a folder, not a CSV file: {path}")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail(f"no such file: {path} (a path relative to the scenario file's folder)"
+                   ) from None
+    except OSError as exc:
+        raise fail(f"cannot be read: {path}: {exc.strerror}") from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise fail(f"is not a usable file name: {exc}") from None
+    if len(data) > MAX_REPLAY_BYTES:
+        raise fail(f"{path} is larger than {MAX_REPLAY_BYTES} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    return ArrivalsFile(str(path), text)
+
+
+def resolve(path: str | Path, overrides: Iterable[str] = (),
+            values: Mapping[str, object] | None = None, source: str = "--vary") -> Resolved:
+    """Read a scenario file, follow its ``extends`` chain and apply ``key=value`` overrides.
+
+    ``values`` sets dotted keys to Python values after the overrides (a sweep point's
+    values); errors about them name ``source``.
+    """
+    sources: dict[tuple[str, ...], str] = {}
+    files: list[str] = []
+    table = _read_chain(Path(path), sources, files, ())
+    table.setdefault("name", Path(path).stem)
+    for text in overrides:
+        key, value = parse_override(text)
+        _set(table, key, value, sources)
+    for dotted, value in (values or {}).items():
+        _set(table, tuple(dotted.split(".")), value, sources, source)
+    return Resolved(table, sources, tuple(files), (*files, SET_SOURCE, source))
+
+
+def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str],
+                seen: tuple[Path, ...]) -> dict[str, Any]:
+    here = str(path)
+    table = read_toml(path)
+    real = path.resolve()
+    if real in seen:
+        chain = " -> ".join(str(p) for p in (*seen, real))
+        raise ScenarioError(rule=f"circular extends: {chain}", key="extends", file=here)
+    base: dict[str, Any] = {}
+    parent = table.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError(rule="must be the path of a scenario file, e.g. \"baseline.toml\"",
+                                key="extends", value=parent, file=here, has_value=True)
+        base_path = path.parent / parent
+        try:
+            exists = base_path.is_file()
+        except (OSError, ValueError):
+            exists = False
+        if not exists:
+            raise ScenarioError(rule=f"no such file: {base_path}", key="extends", value=parent,
+                                file=here, has_value=True)
+        base = _read_chain(base_path, sources, files, (*seen, real))
+        base.pop("name", None)
+    files.append(here)
+    _merge(base, table, (), sources, here)
+    return base
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse one TOML file; every failure is a ScenarioError naming the file."""
+    here = str(path)
+    try:
+        if path.is_dir():
+            raise ScenarioError(rule="is a folder, not a scenario file", file=here)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(rule="no such scenario file", file=here) from None
+    except OSError as exc:
+        raise ScenarioError(rule=f"cannot be read: {exc.strerror}", file=here) from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ScenarioError(rule=f"is not a usable file name: {exc}", file=here) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(rule=f"is larger than {MAX_FILE_BYTES} bytes; "
+                                 "a scenario file is a short text", file=here)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(rule=f"is not UTF-8 text (byte {exc.start})", file=here) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(rule=f"is not valid TOML: {exc}", file=here) from None
+
+
+def _merge(base: dict[str, Any], top: Mapping[str, Any], prefix: tuple[str, ...],
+           sources: dict[tuple[str, ...], str], file: str) -> None:
+    """Merge ``top`` into ``base`` in place: tables merge key by key, other values replace."""
+    for key, value in top.items():
+        path = (*prefix, key)
+        # a distribution ({dist = ...}) is one value: a new one replaces the old whole
+        if isinstance(value, Mapping) and "dist" not in value and isinstance(base.get(key), dict):
+            _merge(base[key], value, path, sources, file)
+        else:
+            base[key] = _copy(value)
+            for old in [p for p in sources if p[: len(path)] == path]:
+                del sources[old]
+        sources.setdefault(path, file)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
+    """Split ``gate.lanes=2`` into a key path and a value (TOML syntax, or a bare string)."""
+    key, sep, raw = text.partition("=")
+    parts = tuple(p.strip() for p in key.split("."))
+    if not sep or not all(parts):
+        raise ScenarioError(rule="an override is written key=value, e.g. gate.lanes=2",
+                            key=text, file=SET_SOURCE)
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return parts, value
+
+
+def _set(table: dict[str, Any], key: tuple[str, ...], value: Any,
+         sources: dict[tuple[str, ...], str], source: str = SET_SOURCE) -> None:
+    node = table
+    for i, part in enumerate(key[:-1]):
+        if part not in node:
+            node[part] = {}
+            sources[key[: i + 1]] = source
+        child = node[part]
+        if not isinstance(child, dict):
+            raise ScenarioError(rule="is not a table, so it has no keys to set",
+                                key=".".join(key[: i + 1]), file=source)
+        node = child
+    _merge(node, {key[-1]: value}, key[:-1], sources, source)
+    sources[key] = source

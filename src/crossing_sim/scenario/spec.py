@@ -1,0 +1,353 @@
+"""The scenario: everything that describes one night, validated and frozen.
+
+Times are minutes after the scenario's ``start`` clock, distances km, speeds km/h. Build a
+:class:`Scenario` from a file with :func:`crossing_sim.scenario.loading.load_scenario`, or from a
+table with :func:`scenario_from_dict`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crossing_sim.errors import ScenarioError, field_error
+from crossing_sim.scenario.distributions import Choice, Distribution, Fixed, highest
+from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
+from crossing_sim.scenario.schema import Context, build, param
+from crossing_sim.scenario.units import parse_clock
+
+CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
+DEPARTURE_RULES = ("when_full", "convoy")
+ARRIVAL_MODES = ("journey", "poisson", "replay")
+
+@dataclass(frozen=True, kw_only=True)
+class Checkpoint:
+    """A checkpoint on a route: it may stop a group for good, or hold it up."""
+
+    at: float = param("distance", doc="distance from the collection point", unit="km")
+    p_stop: float = param("prob", 0.0, doc="probability that a group is stopped here for good")
+    delay: Distribution = param("dist", "0min", unit="duration",
+                                doc="time lost by a group that is let through")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoadCut:
+    """Fighting that cuts a route at a point from a clock time on (groups not past it are lost)."""
+
+    at: float = param("distance", doc="distance from the collection point", unit="km")
+    after: float = param("clock", doc="clock time from which the road is cut")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """A collection point with its share of the people, its route to the gate and its hazards."""
+
+    name: str = param("text", doc="the origin's name (the table's key)")
+    share: float = param("prob", doc="share of the groups that set out from here")
+    distance: float = param("distance", doc="walking distance to the gate", unit="km")
+    speed_factor: float = param("float", 1.0, min=0.05, max=5,
+                                doc="walking speed relative to journey.speed (terrain, path)")
+    checkpoints: tuple[Checkpoint, ...] = param("list", [], cls=Checkpoint,
+                                                doc="checkpoints on the route, by position")
+    road_cut: RoadCut | None = param("table", "none", cls=RoadCut, optional=True,
+                                     doc="fighting that cuts the route, if any")
+
+    @cached_property
+    def hazards(self) -> tuple[Checkpoint | RoadCut, ...]:
+        """The route's checkpoints and road cut, in the order a group meets them."""
+        cut = (self.road_cut,) if self.road_cut is not None else ()
+        return tuple(sorted((*self.checkpoints, *cut), key=lambda h: h.at))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Population:
+    """Who is expected at the gate and how they move: as family groups."""
+
+    expected: int = param("int", 700, min=1, max=1_000_000,
+                          doc="people expected to cross (the list)")
+    group_size: Distribution = param(
+        "dist", {"dist": "choice", "values": [1, 2, 3, 4, 5], "weights": [1, 1, 1, 1, 1]},
+        unit="count", min=1, dists=("fixed", "choice", "empirical"),
+        dists_rule="must be a fixed size or a choice of whole numbers (dist = \"choice\", "
+                   "\"empirical\" or \"fixed\")",
+        doc="people in a family group: a fixed size or a choice of whole numbers >= 1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Warning:
+    """How the message to leave spreads and how groups get ready."""
+
+    lead: float = param("duration", "48h", unit="min",
+                        doc="how long before the start clock the message was sent")
+    p_reach: float = param("prob", 1.0, doc="probability that the message reaches a group")
+    hearing_delay: Distribution = param("dist", "0min", unit="duration",
+                                        doc="time from sending until a group hears it")
+    p_decline: float = param("prob", 0.0, doc="probability that a group that heard stays")
+    preparation: Distribution = param("dist", "0min", unit="duration",
+                                      doc="time from hearing until a group can set out")
+    earliest_departure: float = param("clock", "19:45",
+                                      doc="groups set out no earlier than this (after dark)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Journey:
+    """Walking to the gate."""
+
+    speed: Distribution = param("dist", "2.5km/h", unit="speed", min=0.1,
+                                doc="a group's walking speed at night (drawn per group)")
+    size_slowdown: float = param("float", 0.0, min=0, max=1,
+                                 doc="speed divided by 1 + this x (group size - 1)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gate:
+    """The one gate: its window, its screening tables and what happens at closing."""
+
+    open: float = param("clock", "21:00", doc="clock time the gate opens")
+    close: float = param("clock", "04:00", doc="clock time the gate closes to new groups")
+    lanes: int = param("int", 1, min=1, max=1000, doc="screening tables working in parallel")
+    screening_per_group: Distribution = param("dist", "0s", unit="duration",
+                                              doc="screening time for a group as a whole")
+    screening_per_person: Distribution = param("dist", "45s", unit="duration",
+                                               doc="screening time added per person")
+    p_not_on_list: float = param("prob", 0.0, doc="probability a group is refused (not listed)")
+    closing: str = param("option", "finish_screening", options=CLOSING_RULES,
+                         doc="at closing: finish_queue (screen all queued), finish_screening "
+                             "(finish those at a table, turn the queue away), cut_off "
+                             "(stop at once, turn everyone away)")
+    give_up: float | None = param("clock", "none", optional=True,
+                                  doc="dawn: groups still queued leave, later ones do not queue")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Holding:
+    """The area behind the gate where people who crossed wait for buses."""
+
+    capacity: int | None = param("int", "unlimited", min=1, optional=True,
+                                 doc="people it can hold; the gate stops while it is full")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Buses:
+    """The buses that take people on from the holding area."""
+
+    count: int = param("int", 10, min=1, max=10_000, doc="buses")
+    seats: int = param("int", 50, min=1, max=1000, doc="seats per bus")
+    boarding: Distribution = param("dist", "3s", unit="duration",
+                                   doc="boarding time per person")
+    available: float = param("clock", "21:00", doc="clock time the buses are ready to load")
+    departure: str = param("option", "convoy", options=DEPARTURE_RULES,
+                           doc="when_full: each bus leaves when full; convoy: all leave together "
+                               "when all are full or the gate has finished")
+    split_families: bool = param("bool", False, doc="may a family be split across buses")
+    return_trips: int = param("int", 0, min=0, max=100, doc="extra trips each bus may make")
+    turnaround: float = param("duration", "3h", doc="time for a bus to come back for a trip")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Arrivals:
+    """How groups reach the gate: by the night's journey, or (to validate the gate against
+    queueing theory, and for teaching) as a Poisson process or a replayed list of arrivals.
+
+    In the poisson and replay modes nobody is lost before the gate: the message, the origins
+    and the journey are not used. Every one of ``population.expected`` is still accounted for.
+    """
+
+    mode: str = param("option", "journey", options=ARRIVAL_MODES,
+                      doc="journey: groups walk from their origins (the night's model); "
+                          "poisson: groups arrive as a Poisson process at `rate`, family "
+                          "sizes from population.group_size, until all `expected` people "
+                          "have come (the last family cut to fit; those due after end are "
+                          "still en route); replay: the groups listed in `file`")
+    rate: float | None = param("rate", "none", optional=True, unit="/min",
+                               doc="poisson: mean arrival rate of family groups, a number per "
+                                   "unit of time: \"30/h\" is 30 groups an hour on average "
+                                   "(a mean of 2 min between groups), also \"0.5/min\"")
+    begin: float | None = param("clock", "none", optional=True,
+                                doc="poisson: clock time the arrivals start (the first comes "
+                                    "a random gap later); none: when the gate opens")
+    file: str | None = param("text", "none", optional=True,
+                             doc="replay: CSV file of the groups, a path relative to the "
+                                 "scenario file that names it (to the scenario file loaded, "
+                                 "for --set); header \"clock,size\" (times \"HH:MM\" or "
+                                 "\"HH:MM:SS\") or \"minutes,size\" (minutes after start), "
+                                 "one line per group in order of arrival; the sizes must add "
+                                 "up to population.expected")
+    groups: tuple[Arrival, ...] = ()  # replay: (minutes after start, size), read from `file`
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One night: who is expected, how they hear and travel, the gate, the buses."""
+
+    name: str = param("text", "scenario", doc="a short name, used for results folders")
+    description: str = param("text", "", doc="what this scenario says, in one line")
+    start: float = param("clock", "12:00", doc="the clock time the model's day starts")
+    end: float = param("clock", "07:00", doc="the clock time the model stops")
+    series_step: float = param("duration", "5min", doc="grid step of the recorded time series")
+    population: Population = param("table", {}, cls=Population, doc="who is expected")
+    arrivals: Arrivals = param("table", {}, cls=Arrivals,
+                               doc="how groups reach the gate (journey, poisson or replay)")
+    origins: tuple[Origin, ...] = param("named", {}, cls=Origin, allow_empty=True,
+                                        doc="collection points, one table each (at least one "
+                                            "when arrivals.mode = \"journey\")")
+    warning: Warning = param("table", {}, cls=Warning, doc="the message and departures")
+    journey: Journey = param("table", {}, cls=Journey, doc="walking to the gate")
+    gate: Gate = param("table", {}, cls=Gate, doc="the gate and screening")
+    holding: Holding = param("table", {}, cls=Holding, doc="the holding area")
+    buses: Buses = param("table", {}, cls=Buses, doc="the buses")
+    start_clock: int = 0
+
+    @cached_property
+    def origin_shares(self) -> NDArray[np.float64]:
+        """The origins' shares as probabilities (summing to exactly 1)."""
+        shares = np.array([o.share for o in self.origins], dtype=np.float64)
+        return shares / shares.sum() if shares.size else shares
+
+    @property
+    def max_group_size(self) -> int:
+        """The largest family group the scenario can draw (or replays)."""
+        if self.arrivals.mode == "replay" and self.arrivals.groups:
+            return max(size for _, size in self.arrivals.groups)
+        return int(highest(self.population.group_size))
+
+
+def scenario_from_dict(raw: Mapping[str, Any], replay: ArrivalsFile | None = None) -> Scenario:
+    """Build and check a scenario from a table (as read from TOML); raises ScenarioError.
+
+    ``replay`` is the text of the file named by ``arrivals.file``, which a scenario in replay
+    mode needs: :func:`crossing_sim.scenario.loading.load_scenario` reads it next to the
+    scenario file.
+    """
+    start_raw = raw.get("start", "12:00") if isinstance(raw, Mapping) else "12:00"
+    try:
+        start_clock = parse_clock(start_raw)
+    except ValueError as exc:
+        raise field_error("start", start_raw, str(exc)) from None
+    scenario = build(Scenario, raw, "", Context(start_clock))
+    scenario = replace(scenario, start_clock=start_clock)
+    try:
+        scenario = _with_replay(scenario, replay)
+        check_consistency(scenario)
+    except ScenarioError as exc:
+        found, value = lookup(raw, exc.key)
+        is_table = isinstance(value, Mapping) and "dist" not in value  # a section, not a value
+        if found and not exc.has_value and not is_table:
+            exc.value, exc.has_value = value, True
+        raise
+    return scenario
+
+
+def lookup(table: Mapping[str, Any], key: str) -> tuple[bool, object]:
+    """The value at a dotted key such as ``origins.a.checkpoints[0].at``, if the table has it."""
+    node: object = table
+    for part in key.replace("[", ".[").split("."):
+        if part.startswith("[") and isinstance(node, list):
+            index = int(part[1:-1])
+            if index >= len(node):
+                return False, None
+            node = node[index]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return False, None
+    return True, node
+
+
+def _with_replay(s: Scenario, replay: ArrivalsFile | None) -> Scenario:
+    """The scenario with the replayed groups read from ``replay`` (in replay mode)."""
+    a = s.arrivals
+    if a.mode != "replay" or a.file is None:
+        return s  # check_consistency names what is missing or not used
+    if replay is None:
+        raise ScenarioError(key="arrivals.file",
+                            rule="was not read: load the scenario with load_scenario(), which "
+                                 "reads the file next to the scenario file (or pass its text "
+                                 "to scenario_from_dict as replay=ArrivalsFile(path, text))")
+    return replace(s, arrivals=replace(a, groups=parse_replay(replay, s.start_clock)))
+
+
+def check_consistency(s: Scenario) -> None:
+    """Rules that tie several fields together; raise ScenarioError naming the key at fault."""
+    if s.end <= 0:
+        _fail("end", "must be later than start (a clock time earlier than start is next day)")
+    _check_arrivals(s)
+    total = math.fsum(o.share for o in s.origins)
+    if s.origins and abs(total - 1) > 1e-6:
+        shares = ", ".join(f"{o.name} {o.share:g}" for o in s.origins)
+        _fail("origins", f"the shares must sum to 1 (they sum to {total:g}: {shares})")
+    for o in s.origins:
+        for i, cp in enumerate(o.checkpoints):
+            if cp.at > o.distance:
+                _fail(f"origins.{o.name}.checkpoints[{i}].at",
+                      f"must be within the route's distance ({o.distance:g} km)")
+        if o.road_cut is not None and o.road_cut.at > o.distance:
+            _fail(f"origins.{o.name}.road_cut.at",
+                  f"must be within the route's distance ({o.distance:g} km)")
+    _check_group_sizes(s)
+    g = s.gate
+    if g.close <= g.open:
+        _fail("gate.close", "must be after gate.open (on the scenario's clock)")
+    if g.close >= s.end:
+        _fail("gate.close", "must be before end (the model stops at end)")
+    if g.give_up is not None and not g.open < g.give_up < s.end:
+        _fail("gate.give_up", "must be after gate.open and before end")
+    if s.warning.earliest_departure >= s.end:
+        _fail("warning.earliest_departure", "must be before end")
+    if s.series_step <= 0 or s.end / s.series_step > 100_000:
+        _fail("series_step", "must be positive and give at most 100000 points up to end")
+    largest = s.max_group_size
+    if not s.buses.split_families and s.buses.seats < largest:
+        _fail("buses.seats", f"is smaller than the largest family ({largest}); such a family "
+                             "could never board: add seats or set buses.split_families = true")
+    if s.holding.capacity is not None and s.holding.capacity < largest:
+        _fail("holding.capacity", f"is smaller than the largest family ({largest}), "
+                                  "which could never pass the gate")
+
+
+def _check_arrivals(s: Scenario) -> None:
+    a = s.arrivals
+    used = {"poisson": ("rate", "begin"), "replay": ("file",)}
+    for mode, keys in used.items():
+        for key in keys:
+            if a.mode != mode and getattr(a, key) is not None:
+                _fail(f"arrivals.{key}", f"is only used when arrivals.mode = \"{mode}\" (the "
+                                         f"mode is \"{a.mode}\"): set the mode, or remove it")
+    if a.mode == "journey" and not s.origins:
+        _fail("origins", "is required when arrivals.mode = \"journey\": at least one "
+                         "collection point, e.g. [origins.camp] share = 1.0, distance = \"3km\"")
+    if a.mode == "poisson":
+        if a.rate is None:
+            _fail("arrivals.rate", "is required when arrivals.mode = \"poisson\": the mean "
+                                   "arrival rate of groups, e.g. rate = \"30/h\"")
+        if a.begin is not None and a.begin >= s.end:
+            _fail("arrivals.begin", "must be before end (the model stops at end)")
+    if a.mode == "replay":
+        if a.file is None:
+            _fail("arrivals.file", "is required when arrivals.mode = \"replay\": a CSV file "
+                                   "of arrival times and group sizes, e.g. file = "
+                                   "\"arrivals.csv\"")
+        people = sum(size for _, size in a.groups)
+        if people != s.population.expected:
+            _fail("population.expected",
+                  f"must equal the people in arrivals.file \"{a.file}\" in replay mode: "
+                  f"the group sizes in the file add up to {people}; set expected = "
+                  f"{people}, or change the file")
+
+
+def _check_group_sizes(s: Scenario) -> None:
+    dist = s.population.group_size
+    assert isinstance(dist, Choice | Fixed)  # the schema allows no other kind
+    values = dist.values if isinstance(dist, Choice) else (dist.value,)
+    if any(v != int(v) or v < 1 for v in values):
+        _fail("population.group_size", "family sizes must be whole numbers >= 1")
+
+
+def _fail(key: str, rule: str) -> None:
+    raise ScenarioError(rule=rule, key=key)
