@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from crossing_sim import __version__
 from crossing_sim.cli.main import main
 from crossing_sim.model.fates import FATES
-from crossing_sim.results.store import REPLICATION_COLUMNS
+from crossing_sim.results.record import REPLICATION_COLUMNS
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ORIGIN = '[origins.camp]\nshare = 1.0\ndistance = "2km"\n'

@@ -21,13 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crossing_sim.cli.main import main
+from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
 from crossing_sim.experiment.replications import Task, run_replications
 from crossing_sim.experiment.run import Plan, _Rows, _tasks, run_experiment
 from crossing_sim.experiment.sweep import prepare, spec_of
 from crossing_sim.results.batches import Batch
-from crossing_sim.results.store import ResultsError, Store
+from crossing_sim.results.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -35,7 +35,7 @@ def friendly(command: F) -> F:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from crossing_sim.cli.main import friendly as cli_friendly
+        from crossing_sim.cli.common import friendly as cli_friendly
 
         return cli_friendly(command)(*args, **kwargs)
 
@@ -43,7 +43,7 @@ def friendly(command: F) -> F:
 
 
 def _user_error(message: str) -> click.ClickException:
-    from crossing_sim.cli.main import UserError
+    from crossing_sim.cli.common import UserError
 
     return UserError(message)
 

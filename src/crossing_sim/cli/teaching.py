@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crossing_sim.cli.main import CONTEXT, UserError, friendly, scenario_argument, set_option
+from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument, set_option
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
 from crossing_sim.model.night import simulate
 from crossing_sim.report.trace import EVENT_COLUMNS, clock, events, narrate

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from crossing_sim.errors import ScenarioError, show_value
-from crossing_sim.scenario.units import UNITS, parse_clock
+from crossing_sim.scenario.units import (
+    UNITS,
+    format_clock,
+    is_clock,
+    is_integer,
+    kind_of_unit,
+    parse_clock,
+    split_quantity,
+    unit_of,
+)
 
 SCENARIO_KEY = "scenario"
 DESIGNS = ("grid", "lhs")
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z/]*)\s*$")
 MAX_POINTS = 100_000
 
 
@@ -48,16 +55,15 @@ class Scale:
                 return float(parse_clock(text))
             except ValueError as exc:
                 raise sweep_error(f"{exc}", key, text) from None
-        match = _QUANTITY.match(text)
-        if match is None or match.group(2) != self.unit:
+        parts = split_quantity(text)
+        if parts is None or parts[1] != self.unit:
             raise sweep_error(f"expected a number in {self.unit or 'no unit'} like the range's "
                               "low end", key, text)
-        return float(match.group(1))
+        return float(parts[0])
 
     def write(self, value: float) -> object:
         if self.kind == "clock":
-            minutes = round(value) % (24 * 60)
-            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+            return format_clock(round(value))
         if self.kind == "int":
             return round(value)
         if self.kind == "float":
@@ -68,19 +74,19 @@ class Scale:
 def scale_of(low: str, key: str) -> Scale:
     """How a range whose low end is written ``low`` reads and writes its values."""
     low = low.strip()
-    if re.match(r"^\d{1,2}:\d{2}$", low):
+    if is_clock(low):
         return Scale("clock")
-    match = _QUANTITY.match(low)
-    if match is None:
+    parts = split_quantity(low)
+    if parts is None:
         raise sweep_error("a range runs between two numbers, clock times or quantities, "
                           "e.g. 1..3, 19:00..23:00/30min, 30s..90s/15s", key, low)
-    number, unit = match.groups()
+    number, unit = parts
     if not unit:
-        return Scale("int" if re.match(r"^[+-]?\d+$", number) else "float")
-    for kind, units in UNITS.items():
-        if unit in units:
-            return Scale(kind, unit)
-    raise sweep_error(f"unknown unit {unit!r}", key, low)
+        return Scale("int" if is_integer(number) else "float")
+    kind = kind_of_unit(unit)
+    if kind is None:
+        raise sweep_error(f"unknown unit {unit!r}", key, low)
+    return Scale(kind, unit)
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ def factor(key: str, raw: object, source: str = "--vary") -> Factor:
                           source)
     if not slash:
         return Factor(key, (), low, high, scale)
-    step_scale = Scale("duration", _unit(step_text)) if scale.kind == "clock" else scale
+    step_scale = Scale("duration", unit_of(step_text)) if scale.kind == "clock" else scale
     step = step_scale.read(step_text, key)
     if scale.kind == "clock":
         step *= UNITS["duration"][step_scale.unit]
@@ -157,11 +163,6 @@ def _split_step(rest: str, scale: Scale, key: str) -> tuple[str, str, str]:
             continue
         return high, "/", step
     return rest, "", ""
-
-
-def _unit(text: str) -> str:
-    match = _QUANTITY.match(text)
-    return match.group(2) if match else ""
 
 
 def _split(raw: str) -> list[str]:

@@ -17,13 +17,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
+from crossing_sim.errors import ExecutorError
 from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.scenario.spec import Scenario
-
-
-class ExecutorError(Exception):
-    """An executor that cannot be used as asked (e.g. no scheduler at the address)."""
 
 
 class Executor(Protocol):
@@ -155,6 +152,21 @@ def _check_address(address: str) -> None:
     scheme, location = parse_address(address)
     if scheme in ("tcp", "tls"):
         parse_host_port(location)
+
+
+#: Below this many nights in all, the default runs in this process: starting worker
+#: processes would take longer than the work itself.
+SMALL_STUDY = 2000
+
+
+def choose_executor(jobs: int | None, scheduler: str | None, nights: int,
+                    open_ended: bool = False) -> Executor:
+    """The executor for a study of ``nights`` nights: as asked, or by default all cores, but
+    this process alone for fewer than :data:`SMALL_STUDY` nights (unless ``open_ended``:
+    a precision rule may add many more)."""
+    if jobs is None and scheduler is None and not open_ended and nights < SMALL_STUDY:
+        return SerialExecutor()
+    return make_executor(jobs, scheduler)
 
 
 def make_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:

@@ -17,8 +17,9 @@ from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.night import simulate
-from crossing_sim.model.outcome import Outcome, Series
-from crossing_sim.results.batches import TRIP_FIELDS, Batch, Packed, pack
+from crossing_sim.model.outcome import Series
+from crossing_sim.results.batches import Batch, Packed, pack
+from crossing_sim.results.record import MEASURED, ROW_FIELDS, TRIP_FIELDS, measure
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["Replications", "Task", "run_batch", "run_packed", "run_replications"]
@@ -37,8 +38,8 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     """Run one task's replications in this process (what every executor calls)."""
     n = task.count
     fates = np.empty((n, len(FATES)), dtype=np.int64)
-    by_bus, buses = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    first_dep, last_dep, last_cross = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    record = {c.name: np.full(n, c.missing(), dtype=np.int64 if c.kind == "count" else float)
+              for c in MEASURED}
     series: SeriesArray | None = None
     t: FloatArray = np.empty(0)
     trips: list[FloatArray] = []
@@ -46,8 +47,8 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     for row, index in enumerate(indices.tolist()):
         outcome = simulate(scenario, replication_rng(seed, index, task.point))
         fates[row] = outcome.people_by_fate()
-        by_bus[row], buses[row] = outcome.left_by_bus, outcome.buses_used
-        first_dep[row], last_dep[row], last_cross[row] = _times(outcome)
+        for name, value in measure(outcome).items():
+            record[name][row] = value
         tr = outcome.trips
         trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,
                                       tr.depart, tr.people]))
@@ -57,21 +58,13 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
             series = np.empty((n, len(Series.NAMES), t.size), dtype=np.int32)
         series[row] = [getattr(s, name) for name in Series.NAMES]
     assert series is not None, "a task has at least one replication"
-    return Batch(task.point, indices, fates, by_bus, buses, first_dep, last_dep, last_cross,
-                 t, series, np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)))
+    return Batch(task.point, indices, fates, series_t=t, series=series,
+                 trips=np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)), **record)
 
 
 def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
     """:func:`run_batch`, packed for sending back from a worker process."""
     return pack(run_batch(scenario, seed, task))
-
-
-def _times(outcome: Outcome) -> tuple[float, float, float]:
-    departed = outcome.trips.depart[~np.isnan(outcome.trips.depart)]
-    crossed = outcome.groups.screen_end[outcome.groups.fate == int(Fate.CROSSED)]
-    first, last = (float(departed.min()), float(departed.max())) if departed.size else (
-        np.nan, np.nan)
-    return first, last, float(crossed.max()) if crossed.size else np.nan
 
 
 @dataclass(frozen=True)
@@ -119,11 +112,10 @@ class Replications:
         def join(name: str) -> Any:
             return np.concatenate([getattr(b, name) for b in ordered])
 
-        return cls(scenario, seed, point, join("replication"), join("fates"),
-                   join("left_by_bus"), join("buses_used"), join("first_departure"),
-                   join("last_departure"), join("last_crossing"), ordered[0].series_t,
-                   join("series") if keep_series else None,
-                   {name: table[:, i] for i, name in enumerate(TRIP_FIELDS)})
+        return cls(scenario, seed, point, series_t=ordered[0].series_t,
+                   series=join("series") if keep_series else None,
+                   trips={name: table[:, i] for i, name in enumerate(TRIP_FIELDS)},
+                   **{name: join(name) for name in ROW_FIELDS})
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int = DEFAULT_SEED,

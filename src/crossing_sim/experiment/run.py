@@ -20,7 +20,8 @@ from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.replications import Replications, Task
 from crossing_sim.experiment.statistics import estimate
 from crossing_sim.model.fates import Fate
-from crossing_sim.results.batches import ROW_FIELDS, TRIP_FIELDS, Batch, Packed
+from crossing_sim.results.batches import Batch, Packed
+from crossing_sim.results.record import ROW_FIELDS, TRIP_FIELDS
 from crossing_sim.results.store import Store
 from crossing_sim.scenario.spec import Scenario
 
@@ -145,10 +146,9 @@ def _replications(plan: Plan, point: int, r: _Rows, target: int) -> Replications
 
     trips = np.concatenate([b["trips"][b["trips"][:, 0] < target] for b in batches])
     return Replications(
-        plan.scenarios[point], plan.seed, point, join("replication"), join("fates"),
-        join("left_by_bus"), join("buses_used"), join("first_departure"),
-        join("last_departure"), join("last_crossing"), np.empty(0), None,
-        {name: trips[:, i] for i, name in enumerate(TRIP_FIELDS)})
+        plan.scenarios[point], plan.seed, point, series_t=np.empty(0), series=None,
+        trips={name: trips[:, i] for i, name in enumerate(TRIP_FIELDS)},
+        **{name: join(name) for name in ROW_FIELDS})
 
 
 def _progress_bar(total: int, done: int, enabled: bool) -> Any:

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from crossing_sim.errors import ScenarioError
 from crossing_sim.experiment.design import (
     SCENARIO_KEY,
     Design,
@@ -29,18 +28,18 @@ from crossing_sim.experiment.design import (
     points,
     sweep_error,
 )
-from crossing_sim.experiment.executors import Executor, make_executor
+from crossing_sim.experiment.executors import Executor, choose_executor
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.experiment.summary import summarize
 from crossing_sim.model.fates import FATES
-from crossing_sim.results.store import RESULTS_ROOT, ResultsError, Store, safe_name, write_atomic
+from crossing_sim.results.record import RECORD
+from crossing_sim.results.store import RESULTS_ROOT, Store, safe_name, write_atomic
 from crossing_sim.scenario.loading import Resolved, build_scenario, resolve
 from crossing_sim.scenario.spec import Scenario
 
 #: Below this many replications in all, the default runs in this process, not a pool.
-SMALL_STUDY = 2000
 
 
 @dataclass(frozen=True)
@@ -170,9 +169,9 @@ def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
     row["percentile_of_observed"] = summary["observed"]["percentile"]
     for fate in FATES:
         row[f"{fate.key}_mean"] = summary["fates"][fate.key]["mean"]
-    row["left_by_bus_mean"] = summary["buses"]["left_by_bus_mean"]
-    row["left_waiting_mean"] = summary["buses"]["left_waiting_mean"]
-    row["buses_used_mean"] = summary["buses"]["used_mean"]
+    for column in RECORD:
+        if column.summary:
+            row[f"{column.csv}_mean"] = summary["buses"][column.summary]
     return row
 
 
@@ -197,10 +196,7 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
     prepared = prepare(scenario, overrides, factors, the_design, seed)
     plan = Plan([p.scenario for p in prepared], seed, reps, precision, max_reps)
     spec = spec_of("sweep", prepared, plan, factors, the_design)
-    if jobs is None and scheduler is None and precision is None and (
-            reps * len(prepared) < SMALL_STUDY):
-        jobs = 1  # starting worker processes would take longer than the work itself
-    executor = make_executor(jobs, scheduler)
+    executor = choose_executor(jobs, scheduler, reps * len(prepared), precision is not None)
     try:
         return execute(prepared, plan, spec, executor, Path(out) if out else None,
                        ["run_sweep"], progress)
@@ -208,5 +204,5 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
         executor.close()
 
 
-__all__ = ["Point", "ResultsError", "ScenarioError", "StudyResult", "execute", "prepare",
+__all__ = ["Point", "StudyResult", "default_sweep_dir", "execute", "prepare",
            "run_sweep", "spec_of"]

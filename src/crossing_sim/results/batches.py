@@ -13,19 +13,16 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
+from crossing_sim.results.record import ROW_FIELDS
 
-__all__ = ["ROW_FIELDS", "TRIP_FIELDS", "Batch", "Packed", "pack", "unpacked"]
-
-#: Columns of the bus-trip table: one row per bus trip that carried anyone.
-TRIP_FIELDS = ("replication", "bus", "load_start", "depart", "people")
-#: The per-replication numbers of a batch besides its time series and bus trips.
-ROW_FIELDS = ("replication", "fates", "left_by_bus", "buses_used", "first_departure",
-              "last_departure", "last_crossing")
-
+__all__ = ["Batch", "Packed", "pack", "unpacked"]
 
 @dataclass(frozen=True)
 class Batch:
-    """What a task produced, one row per replication (and one per bus trip in ``trips``)."""
+    """What a task produced, one row per replication (and one per bus trip in ``trips``).
+
+    Its per-replication arrays are the record's :data:`~crossing_sim.results.record.ROW_FIELDS`.
+    """
 
     point: int
     replication: IntArray
@@ -67,9 +64,8 @@ class Packed:
     def batch(self) -> Batch:
         """The whole batch, series included."""
         with np.load(io.BytesIO(self.data)) as d:
-            return Batch(self.point, d["replication"], d["fates"], d["left_by_bus"],
-                         d["buses_used"], d["first_departure"], d["last_departure"],
-                         d["last_crossing"], d["series_t"], d["series"], d["trips"])
+            return Batch(self.point, series_t=d["series_t"], series=d["series"],
+                         trips=d["trips"], **{name: d[name] for name in ROW_FIELDS})
 
 
 def unpacked(item: Batch | Packed) -> Batch:

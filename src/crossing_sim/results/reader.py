@@ -30,8 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossing_sim.arrays import FloatArray
-from crossing_sim.errors import ScenarioError
-from crossing_sim.results.store import ResultsError
+from crossing_sim.errors import ResultsError, ScenarioError
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
 Table = dict[str, FloatArray]

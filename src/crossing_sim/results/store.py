@@ -23,26 +23,23 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray
-from crossing_sim.model.fates import FATES, Fate
+from crossing_sim.errors import ResultsError
 from crossing_sim.model.outcome import Series
-from crossing_sim.results.batches import ROW_FIELDS, Batch, Packed, pack
+from crossing_sim.results.batches import Batch, Packed, pack
 from crossing_sim.results.provenance import provenance
+from crossing_sim.results.record import (
+    MEASURED,
+    REPLICATION_COLUMNS,
+    ROW_FIELDS,
+    TRIP_COLUMNS,
+    replication_row,
+    trip_row,
+)
 
 RESULTS_ROOT = Path("results")
 #: Quantile levels of the time-series bands in ``series.npz``.
 BAND_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
-REPLICATION_COLUMNS = (
-    "point", "replication", "crossed", "crossed_share",
-    *(f.key for f in FATES),
-    "left_by_bus", "left_waiting", "buses_used",
-    "first_bus_departure_min", "last_bus_departure_min", "last_crossing_min",
-)
-TRIP_COLUMNS = ("point", "replication", "bus", "load_start_min", "depart_min", "people")
-
-
-class ResultsError(Exception):
-    """A results folder that cannot be used as asked."""
 
 
 def default_run_dir(name: str, root: Path = RESULTS_ROOT, now: datetime | None = None) -> Path:
@@ -188,17 +185,11 @@ class Store:
         for batch in self.saved():
             point = int(batch["point"])
             for i, index in enumerate(batch["replication"].tolist()):
-                fates = batch["fates"][i].tolist()
-                crossed = fates[int(Fate.CROSSED)]
-                by_bus = int(batch["left_by_bus"][i])
-                rep_writer.writerow([
-                    point, index, crossed, f"{crossed / expected[point]:.6f}", *fates,
-                    by_bus, crossed - by_bus, int(batch["buses_used"][i]),
-                    *(_num(batch[name][i]) for name in ("first_departure", "last_departure",
-                                                        "last_crossing"))])
-            for row in batch["trips"]:
-                trip_writer.writerow([point, int(row[0]), int(row[1]), _num(row[2]),
-                                      _num(row[3]), int(row[4])])
+                values = {c.name: batch[c.name][i] for c in MEASURED}
+                rep_writer.writerow(replication_row(point, index, batch["fates"][i].tolist(),
+                                                    expected[point], values))
+            for trip in batch["trips"]:
+                trip_writer.writerow(trip_row(point, trip))
         write_atomic(self.folder / "replications.csv", reps.getvalue().encode())
         write_atomic(self.folder / "trips.csv", trips.getvalue().encode())
 
@@ -215,10 +206,6 @@ class Store:
                             levels=np.array(BAND_LEVELS), bands=np.array(bands),
                             mean=np.array(means), start_clock=np.int64(start_clock))
         write_atomic(self.folder / "series.npz", buffer.getvalue())
-
-
-def _num(value: float) -> str:
-    return "" if np.isnan(value) else f"{value:.3f}"
 
 
 def _csv(rows: Sequence[dict[str, Any]]) -> bytes:

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from crossing_sim.errors import ScenarioError
-from crossing_sim.scenario.units import MINUTES_PER_DAY
+from crossing_sim.scenario.units import MINUTES_PER_DAY, is_number, parse_clock_seconds
 
 #: The two headers a replay file may start with: the first column's name says how times are
 #: written.
 HEADERS: Final = ("clock,size", "minutes,size")
 
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*$")
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _WHOLE = re.compile(r"^\+?\d{1,9}$")
 
 Arrival = tuple[float, int]
@@ -94,7 +92,7 @@ def parse_replay(source: ArrivalsFile, start_minute_of_day: int) -> tuple[Arriva
 def _time(source: ArrivalsFile, where: str, cell: str, column: str, start: int) -> float:
     text = cell.strip()
     if column == "minutes":
-        if not _NUMBER.match(text):
+        if not is_number(text):
             raise _error(source, f"{where}, minutes", text,
                          "must be a number of minutes after the scenario's start clock, "
                          "e.g. 545 or 545.5")
@@ -103,14 +101,11 @@ def _time(source: ArrivalsFile, where: str, cell: str, column: str, start: int) 
             raise _error(source, f"{where}, minutes", text,
                          "must be a finite number >= 0 (minutes after the start clock)")
         return minutes
-    match = _CLOCK.match(text)
-    if match is not None:
-        hours, mins, secs = int(match[1]), int(match[2]), float(match[3] or 0)
-        if hours <= 23 and mins <= 59 and secs < 60:
-            offset = hours * 60 + mins + secs / 60 - start
-            return offset if offset >= 0 else offset + MINUTES_PER_DAY
-    raise _error(source, f"{where}, clock", text,
-                 'must be a clock time "HH:MM" or "HH:MM:SS", e.g. "21:05" or "21:05:30"')
+    try:
+        offset = parse_clock_seconds(text) - start
+    except ValueError as exc:
+        raise _error(source, f"{where}, clock", text, str(exc)) from None
+    return offset if offset >= 0 else offset + MINUTES_PER_DAY
 
 
 def _size(source: ArrivalsFile, where: str, cell: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, Final, TypeVar
@@ -19,10 +18,10 @@ from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.scenario.distributions import parse_distribution
 from crossing_sim.scenario.units import (
     INTERNAL_UNIT,
-    UNITS,
     clock_to_minutes,
     parse_clock,
     parse_quantity,
+    parse_rate,
 )
 
 T = TypeVar("T")
@@ -180,23 +179,13 @@ def _clock(value: object, meta: Mapping[str, Any], ctx: Context) -> float:
     return clock_to_minutes(parse_clock(value), ctx.start_minute_of_day)
 
 
-_RATE = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*/\s*([a-zA-Z]+)\s*$")
 #: The slowest and fastest rates accepted, in events per hour.
 RATE_BOUNDS: Final = (1e-3, 1e7)
 
 
 def _rate(value: object, meta: Mapping[str, Any], ctx: Context) -> float:
     """Events per minute, from ``"30/h"``, ``"0.5/min"`` or ``"2/s"``."""
-    units = UNITS["duration"]
-    written = ", ".join(f'"/{u}"' for u in units)
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError('a rate is a number per unit of time, written as a string such as '
-                         '"30/h" or "0.5/min"')
-    match = _RATE.match(value)
-    if match is None or match.group(2) not in units:
-        raise ValueError(f"not a rate: write a number, then one of {written}, "
-                         'e.g. "30/h" or "0.5/min"')
-    per_hour = float(match.group(1)) / units[match.group(2)] * 60
+    per_hour = parse_rate(value) * 60
     low, high = RATE_BOUNDS
     if not low <= per_hour <= high:  # also catches NaN, infinity, zero and negative rates
         raise ValueError(f"a rate must be between {low:g}/h and {high:g}/h")

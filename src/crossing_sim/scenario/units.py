@@ -1,8 +1,9 @@
-"""Quantities as people write them in scenario files: clock times, durations, distances, speeds.
+"""The one grammar of quantities: clock times, durations, distances, speeds and rates.
 
-Inside the model every time is minutes after the scenario's start clock, every distance is
-kilometres and every speed is km/h. The parsers raise :class:`ValueError` with the rule
-broken; the scenario loader adds the file and the key.
+Scenario files, sweep ranges, replay files and figure labels all read and write quantities
+here. Inside the model every time is minutes after the scenario's start clock, every distance
+is kilometres and every speed is km/h. The parsers raise :class:`ValueError` with the rule
+broken; the caller adds the file and the key.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import math
 import re
 from datetime import time as _time
 from typing import Final
+
+__all__ = ["INTERNAL_UNIT", "MINUTES_PER_DAY", "NUMBER", "UNITS", "clock_to_minutes",
+           "format_clock", "format_duration", "is_clock", "is_integer", "is_number",
+           "kind_of_unit", "parse_clock", "parse_clock_seconds", "parse_quantity", "parse_rate",
+           "split_quantity", "unit_of"]
 
 MINUTES_PER_DAY: Final = 24 * 60
 
@@ -24,8 +30,47 @@ UNITS: Final[dict[str, dict[str, float]]] = {
 #: The internal unit of each kind, for messages and documentation.
 INTERNAL_UNIT: Final = {"duration": "min", "distance": "km", "speed": "km/h", "count": ""}
 
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z/]+)\s*$")
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+#: A decimal number as written in a quantity: ``3``, ``-2.5``, ``.5``, ``1e3``.
+NUMBER: Final = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = re.compile(rf"^{NUMBER}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_QUANTITY = re.compile(rf"^\s*({NUMBER})\s*([a-zA-Z/]*)\s*$")
+_RATE = re.compile(rf"^\s*({NUMBER})\s*/\s*([a-zA-Z]+)\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*$")
+
+
+def split_quantity(text: str) -> tuple[str, str] | None:
+    """A quantity's number and unit as written (``"45s"`` -> ``("45", "s")``; a bare number
+    has the unit ``""``), or ``None`` if it is not a number with an optional unit."""
+    match = _QUANTITY.match(text)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def unit_of(text: str) -> str:
+    """The unit a quantity is written in (``""`` for a bare number or not a quantity)."""
+    parts = split_quantity(text)
+    return parts[1] if parts else ""
+
+
+def kind_of_unit(unit: str) -> str | None:
+    """The kind of quantity (``"duration"``, ``"distance"``, ``"speed"``) a unit measures."""
+    return next((kind for kind, units in UNITS.items() if unit in units), None)
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a plain decimal number."""
+    return _NUMBER.match(text) is not None
+
+
+def is_integer(text: str) -> bool:
+    """Whether ``text`` is a whole number (digits with an optional sign)."""
+    return _INTEGER.match(text) is not None
+
+
+def is_clock(text: str) -> bool:
+    """Whether ``text`` is written as a clock time ``"HH:MM"``."""
+    match = _CLOCK.match(text)
+    return match is not None and match.group(3) is None
 
 
 def parse_quantity(text: object, kind: str) -> float:
@@ -64,12 +109,37 @@ def parse_clock(value: object) -> int:
     if not isinstance(value, str):
         raise ValueError('a clock time is a string "HH:MM", e.g. "21:15"')
     match = _CLOCK.match(value)
-    if match is None:
+    if match is None or match.group(3) is not None:
         raise ValueError('a clock time is written "HH:MM", e.g. "21:15" or "03:30"')
     hours, minutes = int(match.group(1)), int(match.group(2))
     if hours > 23 or minutes > 59:
         raise ValueError("a clock time runs from 00:00 to 23:59")
     return hours * 60 + minutes
+
+
+def parse_clock_seconds(text: str) -> float:
+    """Read ``"HH:MM"`` or ``"HH:MM:SS"`` (seconds may have decimals) as minutes after
+    midnight."""
+    match = _CLOCK.match(text)
+    if match is not None:
+        hours, minutes, seconds = int(match[1]), int(match[2]), float(match[3] or 0)
+        if hours <= 23 and minutes <= 59 and seconds < 60:
+            return hours * 60 + minutes + seconds / 60
+    raise ValueError('must be a clock time "HH:MM" or "HH:MM:SS", e.g. "21:05" or "21:05:30"')
+
+
+def parse_rate(text: object) -> float:
+    """Read a rate (``"30/h"``, ``"0.5/min"``, ``"2/s"``) as events per minute."""
+    units = UNITS["duration"]
+    written = ", ".join(f'"/{u}"' for u in units)
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise ValueError('a rate is a number per unit of time, written as a string such as '
+                         '"30/h" or "0.5/min"')
+    match = _RATE.match(text)
+    if match is None or match.group(2) not in units:
+        raise ValueError(f"not a rate: write a number, then one of {written}, "
+                         'e.g. "30/h" or "0.5/min"')
+    return float(match.group(1)) / units[match.group(2)]
 
 
 def clock_to_minutes(minute_of_day: int, start_minute_of_day: int) -> float:
@@ -78,8 +148,9 @@ def clock_to_minutes(minute_of_day: int, start_minute_of_day: int) -> float:
     return float(offset if offset >= 0 else offset + MINUTES_PER_DAY)
 
 
-def format_clock(minutes: float, start_minute_of_day: int) -> str:
-    """The clock time ``"HH:MM"`` of a model time (minutes after the start clock)."""
+def format_clock(minutes: float, start_minute_of_day: int = 0) -> str:
+    """The clock time ``"HH:MM"`` of a model time (minutes after the start clock), or of a
+    minute of the day when ``start_minute_of_day`` is 0."""
     total = math.floor(start_minute_of_day + minutes + 0.5) % MINUTES_PER_DAY
     return f"{total // 60:02d}:{total % 60:02d}"
 

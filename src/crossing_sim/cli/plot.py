@@ -1,0 +1,56 @@
+"""``crossing-sim plot``: figures from a stored results folder (nothing is re-run)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from crossing_sim.cli.common import CONTEXT, friendly
+from crossing_sim.results.reader import FORMATS, KINDS
+
+__all__ = ["figures_line", "plot", "plot_all"]
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
+              help="Which figure: throughput, queue (and holding area), fates, distribution "
+                   "(of the crossed count), sweep (a sweep's share by its factors), buses.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="png", show_default=True,
+              help="File format of the figures.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the figures [default: RESULTS/figures].")
+@click.option("--compare", multiple=True, type=click.Path(path_type=Path), metavar="RESULTS2",
+              help="Another results folder to overlay, e.g. a what-if (repeatable).")
+@click.option("--point", "points", multiple=True, type=click.IntRange(0), metavar="N",
+              help="A sweep point to draw, as numbered in summary.csv (repeatable) "
+                   "[default: all, or a few that span a sweep of more than 6].")
+@friendly
+def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Path, ...],
+         points: tuple[int, ...]) -> None:
+    """Draw figures from the stored results in the folder RESULTS (nothing is re-run)."""
+    from crossing_sim.figures.plots import write_figures  # matplotlib only when plotting
+
+    written, notes = write_figures(results, kind, fmt, out, compare, points)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(figures_line([str(p) for p in written]))
+
+
+
+
+def plot_all(target: Path) -> list[str]:
+    """The standard figures of a finished study (``--plot``), with notes on stderr."""
+    from crossing_sim.figures.plots import write_figures  # matplotlib only when plotting
+
+    written, notes = write_figures(target)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    return [str(path) for path in written]
+
+
+def figures_line(paths: Sequence[str]) -> str:
+    folder = Path(paths[0]).parent
+    return f"Figures: {folder}/ ({', '.join(Path(p).name for p in paths)})"

@@ -1,0 +1,159 @@
+"""``crossing-sim run`` and ``crossing-sim sweep``: many nights of one scenario or of many."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crossing_sim.cli.common import (
+    CONTEXT,
+    DEFAULT_REPS,
+    DEFAULT_SWEEP_REPS,
+    Interrupted,
+    UserError,
+    experiment_options,
+    friendly,
+    scenario_argument,
+)
+from crossing_sim.cli.plot import figures_line, plot_all
+from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, read_sweep_file
+from crossing_sim.experiment.executors import choose_executor
+from crossing_sim.experiment.run import Plan
+from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.experiment.sweep import StudyResult, default_sweep_dir, execute, prepare, spec_of
+from crossing_sim.report.summary import render_summary, render_sweep
+from crossing_sim.results.store import default_run_dir
+from crossing_sim.scenario.loading import read_toml
+
+__all__ = ["run", "sweep"]
+
+
+@click.command(context_settings=CONTEXT)
+@scenario_argument
+@experiment_options(DEFAULT_REPS)
+@friendly
+def run(scenario: Path, reps: int | None, seed: int | None, precision: float | None,
+        max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
+        as_json: bool, with_plot: bool, overrides: tuple[str, ...]) -> None:
+    """Run replications of SCENARIO and compare the crossings with the real 422."""
+    seed = DEFAULT_SEED if seed is None else seed
+    prepared = prepare(scenario, overrides, seed=seed)
+    plan = _plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
+    spec = spec_of("run", prepared, plan, [], Design())
+    target = out if out is not None else default_run_dir(prepared[0].scenario.name)
+    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    summary = result.summaries[0]
+    figures = plot_all(target) if with_plot else None
+    if as_json:
+        click.echo(json.dumps({**summary, "results": str(target),
+                               **({"figures": figures} if figures else {})}, indent=2))
+        return
+    click.echo(render_summary(summary, elapsed))
+    _say_where(result, target, figures)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--vary", "varies", multiple=True, metavar="KEY=VALUES",
+              help="A factor: key=v1,v2,... or key=low..high/step, e.g. gate.lanes=1,2 or "
+                   "gate.open=19:00..23:00/30min; scenario=a.toml,b.toml compares files "
+                   "(repeatable).")
+@click.option("--design", type=click.Choice(DESIGNS), default=None,
+              help="grid: every combination [default]; lhs: a Latin hypercube over ranges.")
+@click.option("--samples", type=click.IntRange(1, 100_000), default=None,
+              help="Points of an lhs design.")
+@experiment_options(DEFAULT_SWEEP_REPS)
+@friendly
+def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
+          reps: int | None, seed: int | None, precision: float | None, max_reps: int | None,
+          jobs: int | None, scheduler: str | None, out: Path | None, as_json: bool,
+          with_plot: bool, overrides: tuple[str, ...]) -> None:
+    """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
+
+    The same command resumes an interrupted sweep: results go to a folder named after the
+    sweep (or --out), where finished batches are kept.
+    """
+    base, factors, the_design, options = _sweep_inputs(scenario, varies, design, samples)
+    seed = seed if seed is not None else int(options.get("seed", DEFAULT_SEED))
+    reps = reps or int(options.get("reps", DEFAULT_SWEEP_REPS))
+    precision = precision if precision is not None else options.get("precision")
+    max_reps = max_reps or options.get("max_reps")
+    file_sets = options.get("set", [])
+    if not isinstance(file_sets, list) or not all(isinstance(s, str) for s in file_sets):
+        raise UserError(f"{scenario}: sweep.set must be a list of \"key=value\" strings")
+    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
+    plan = _plan(prepared, seed, reps, precision, max_reps)
+    spec = spec_of("sweep", prepared, plan, factors, the_design)
+    target = out if out is not None else default_sweep_dir(prepared, spec)
+    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    figures = plot_all(target) if with_plot else None
+    if as_json:
+        click.echo(json.dumps({"points": result.summaries, "results": str(target),
+                               **({"figures": figures} if figures else {})}, indent=2))
+        return
+    click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
+    _say_where(result, target, figures)
+
+
+def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
+                  samples: int | None) -> tuple[Path, list[Factor], Design, dict[str, Any]]:
+    """The base scenario, factors, design and file options of a sweep command."""
+    table = read_toml(path)
+    factors = [parse_vary(text) for text in varies]
+    if "sweep" not in table:
+        if not factors:
+            raise UserError("a sweep needs at least one --vary KEY=VALUES "
+                            "(or a sweep file with a [sweep] table)")
+        return path, factors, Design(design or "grid", samples), {}
+    spec = read_sweep_file(path, table)
+    file_keys = {f.key for f in spec.factors}
+    factors = [*spec.factors, *(f for f in factors if f.key not in file_keys)] + [
+        f for f in factors if f.key in file_keys]
+    merged: dict[str, Factor] = {}
+    for f in factors:  # a --vary on the command line replaces the file's factor
+        merged[f.key] = f
+    chosen = Design(design or spec.design.kind, samples or spec.design.samples)
+    if chosen.kind not in DESIGNS:
+        raise UserError(f"{path}: sweep.design = \"{chosen.kind}\": must be grid or lhs")
+    return spec.scenario, list(merged.values()), chosen, spec.options
+
+
+def _plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | None,
+          max_reps: int | None) -> Plan:
+    if precision is not None and reps < 2:
+        raise UserError("--precision needs --reps of at least 2 to start from")
+    return Plan([p.scenario for p in prepared], seed, reps, precision, max_reps or 100_000)
+
+
+def _execute(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
+             jobs: int | None, scheduler: str | None,
+             quiet: bool) -> tuple[StudyResult, float]:
+    started = time.perf_counter()
+    total = plan.reps * len(plan.scenarios)
+    executor = choose_executor(jobs, scheduler, total, plan.precision is not None)
+    try:
+        result = execute(prepared, plan, spec, executor, target,
+                         ["crossing-sim", *sys.argv[1:]], progress=not quiet)
+    except KeyboardInterrupt:
+        raise Interrupted(f"the finished batches are kept in {target}/; run the same "
+                          "command again to resume") from None
+    finally:
+        executor.close()
+    return result, time.perf_counter() - started
+
+
+def _say_where(result: StudyResult, target: Path, figures: list[str] | None = None) -> None:
+    if result.state == "complete":
+        click.echo(f"\nAlready complete; nothing was run. Results: {target}/")
+    elif result.state == "resume":
+        click.echo(f"\nResumed and completed. Results: {target}/")
+    else:
+        click.echo(f"\nResults: {target}/")
+    if figures:
+        click.echo(figures_line(figures))
