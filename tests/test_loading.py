@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossing_sim import Scenario, ScenarioError, load_scenario, resolve
+from crossing_sim.cli.common import FLAGS
 from crossing_sim.scenario.distributions import Fixed, Uniform
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -42,9 +43,10 @@ def base(tmp_path: Path) -> Path:
 
 
 def error_of(path: Path | str, overrides: list[str] | None = None) -> str:
+    """The error as the command line shows it (parameters as flags: ``--set``)."""
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, overrides or [])
-    message = str(info.value)
+    message = info.value.for_cli(FLAGS)
     assert "\n" not in message
     return message
 

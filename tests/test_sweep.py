@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossing_sim.cli.common import FLAGS
 from crossing_sim.errors import ScenarioError
 from crossing_sim.experiment.design import Design, factor, parse_vary, points, read_sweep_file
 from crossing_sim.experiment.sweep import prepare
@@ -56,7 +57,8 @@ def test_vary_values(text: str, values: tuple[object, ...]) -> None:
 def test_bad_vary_is_one_clear_error(text: str, rule: str) -> None:
     with pytest.raises(ScenarioError, match=rule) as caught:
         parse_vary(text)
-    assert str(caught.value).startswith("--vary: ")
+    assert str(caught.value).startswith("`vary`: ")  # the library's parameter
+    assert caught.value.for_cli(FLAGS).startswith("--vary: ")  # the command line's flag
 
 
 def test_grid_is_every_combination_in_order() -> None:
@@ -92,7 +94,7 @@ def test_latin_hypercube_stratifies_each_range(samples: int, seed: int) -> None:
 
 
 def test_latin_hypercube_needs_samples_and_ranges() -> None:
-    with pytest.raises(ScenarioError, match="needs --samples"):
+    with pytest.raises(ScenarioError, match="needs `samples`"):
         points([parse_vary("gate.lanes=1..3")], Design("lhs"), seed=1)
     with pytest.raises(ScenarioError, match="at least one range"):
         points([parse_vary("gate.lanes=1,2")], Design("lhs", 4), seed=1)
@@ -102,7 +104,7 @@ def test_every_point_is_checked_before_any_work() -> None:
     factors = [parse_vary("gate.open=21:00,04:00")]  # 04:00 is after the 03:00 closing
     with pytest.raises(ScenarioError) as caught:
         prepare(BASELINE, factors=factors)
-    message = str(caught.value)
+    message = caught.value.for_cli(FLAGS)
     assert message.startswith('--vary (point 1: gate.open="04:00"): gate.close')
     assert "must be after gate.open" in message
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crossing_sim.errors import ScenarioError, show_value
+from crossing_sim.errors import ScenarioError, param, show_value
 from crossing_sim.scenario.units import (
     UNITS,
     format_clock,
@@ -35,7 +35,7 @@ DESIGNS = ("grid", "lhs")
 MAX_POINTS = 100_000
 
 
-def sweep_error(rule: str, key: str = "", value: object = None, source: str = "--vary",
+def sweep_error(rule: str, key: str = "", value: object = None, source: str = param("vary"),
                 ) -> ScenarioError:
     return ScenarioError(rule=rule, key=key, value=value, file=source,
                          has_value=value is not None)
@@ -104,7 +104,7 @@ class Factor:
         return self.scale is not None
 
 
-def parse_vary(text: str, source: str = "--vary") -> Factor:
+def parse_vary(text: str, source: str = param("vary")) -> Factor:
     """Read ``key=v1,v2`` or ``key=low..high/step`` (``/step`` optional for ``lhs``)."""
     key, sep, raw = text.partition("=")
     key = key.strip()
@@ -114,7 +114,7 @@ def parse_vary(text: str, source: str = "--vary") -> Factor:
     return factor(key, raw.strip(), source)
 
 
-def factor(key: str, raw: object, source: str = "--vary") -> Factor:
+def factor(key: str, raw: object, source: str = param("vary")) -> Factor:
     """A factor from a value list or a range text (as in a sweep file or ``--vary``)."""
     if isinstance(raw, list):
         if not raw:
@@ -208,7 +208,7 @@ def _latin_hypercube(factors: Sequence[Factor], design: Design,
     from scipy.stats import qmc
 
     if not design.samples or design.samples < 1:
-        raise sweep_error("an lhs design needs --samples K (K >= 1)", "--samples",
+        raise sweep_error(f"an lhs design needs {param('samples')} K (K >= 1)", param("samples"),
                           design.samples)
     ranged = [f for f in factors if f.is_range]
     listed = [f for f in factors if not f.is_range]

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Protocol
 
-from crossing_sim.errors import ExecutorError
+from crossing_sim.errors import ExecutorError, param
 from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.scenario.spec import Scenario
@@ -110,14 +110,14 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError:  # pragma: no cover - depends on the optional extra
-            raise ExecutorError("--scheduler needs Dask distributed: "
+            raise ExecutorError(f"{param('scheduler')} needs Dask distributed: "
                                 "pip install 'crossing-sim[dask]'") from None
         try:
             _check_address(address)
             self._client = Client(address, set_as_default=False, timeout=timeout)
         except (ValueError, TypeError, OSError, TimeoutError) as exc:
-            raise ExecutorError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                                f"({exc}); give its address, e.g. tcp://10.0.0.5:8786"
+            raise ExecutorError(f"{param('scheduler')} {address}: cannot reach a Dask "
+                                f"scheduler there ({exc}); give its address, e.g. tcp://10.0.0.5:8786"
                                 ) from None
         self.workers = max(1, sum(self._client.nthreads().values()))
 

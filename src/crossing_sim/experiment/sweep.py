@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from crossing_sim.errors import param
 from crossing_sim.experiment.design import (
     SCENARIO_KEY,
     Design,
@@ -62,7 +63,7 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
     for index, values in enumerate(grid):
         base = Path(str(values.get(SCENARIO_KEY, scenario)))
         rest = {k: v for k, v in values.items() if k != SCENARIO_KEY}
-        source = f"--vary (point {index}: {describe(values)})" if values else "--vary"
+        source = f"{param('vary')} (point {index}: {describe(values)})" if values else param("vary")
         resolved = resolve(base, overrides, rest, source)
         prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved)))
     return prepared

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from crossing_sim.arrays import FloatArray
-from crossing_sim.errors import ResultsError, ScenarioError
+from crossing_sim.errors import ResultsError, ScenarioError, param
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
 Table = dict[str, FloatArray]
@@ -209,7 +209,7 @@ class Results:
                                                         "mean")}
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
-                               "run the experiment again into a new --out") from None
+                               f"run the experiment again into a new {param('out')}") from None
         if arrays["bands"].shape[0] != len(self.summaries):
             raise ResultsError(f"{path} holds {arrays['bands'].shape[0]} points but "
                                f"summary.json {len(self.summaries)}; the folder is damaged")
@@ -238,7 +238,7 @@ def load_results(folder: str | Path) -> Results:
     missing = [name for name in FILES if not (folder / name).is_file()]
     if missing:
         raise ResultsError(f"{folder} has no {', '.join(missing)}; the folder is damaged: run "
-                           "the experiment again into a new --out")
+                           f"the experiment again into a new {param('out')}")
     summary = _read_json(folder / "summary.json")
     summaries = tuple(summary if isinstance(summary, list) else [summary])
     if len(summaries) != len(manifest.get("points") or ()):

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray
-from crossing_sim.errors import ResultsError
+from crossing_sim.errors import ResultsError, param
 from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch, Packed, pack
 from crossing_sim.results.provenance import provenance
@@ -62,7 +62,7 @@ def new_folder(folder: Path) -> None:
     """Create ``folder`` for a new result; one that holds anything is never written to."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
-                           "never overwritten: choose another --out")
+                           f"never overwritten: choose another {param('out')}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -115,21 +115,22 @@ class Store:
         if not folder.exists():
             return "new"
         if not folder.is_dir():
-            raise ResultsError(f"{folder} exists and is not a folder; choose another --out")
+            raise ResultsError(f"{folder} exists and is not a folder; "
+                               f"choose another {param('out')}")
         manifest_path = folder / "manifest.json"
         if not manifest_path.exists():
             if any(folder.iterdir()):
                 raise ResultsError(f"{folder} already exists and is not empty; an earlier "
-                                   "run is never overwritten: choose another --out")
+                                   f"run is never overwritten: choose another {param('out')}")
             return "new"
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             raise ResultsError(f"{manifest_path} cannot be read; this folder is not "
-                               "resumable: choose another --out") from None
+                               f"resumable: choose another {param('out')}") from None
         if manifest.get("spec") != json.loads(json.dumps(spec)):
             raise ResultsError(f"{folder} already holds a different experiment; an earlier "
-                               "run is never overwritten: choose another --out")
+                               f"run is never overwritten: choose another {param('out')}")
         return "complete" if manifest.get("status") == "complete" else "resume"
 
     # --- batches -------------------------------------------------------------------------

@@ -14,12 +14,12 @@ from typing import Any
 
 import tomli_w
 
-from crossing_sim.errors import ScenarioError
+from crossing_sim.errors import ScenarioError, param
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
-SET_SOURCE = "--set"
+SET_SOURCE = param("overrides")
 MAX_FILE_BYTES = 1_000_000
 MAX_REPLAY_BYTES = 50_000_000  # a replay CSV: up to a million groups
 
@@ -125,7 +125,7 @@ def read_replay(resolved: Resolved) -> ArrivalsFile | None:
 
 
 def resolve(path: str | Path, overrides: Iterable[str] = (),
-            values: Mapping[str, object] | None = None, source: str = "--vary") -> Resolved:
+            values: Mapping[str, object] | None = None, source: str = param("vary")) -> Resolved:
     """Read a scenario file, follow its ``extends`` chain and apply ``key=value`` overrides.
 
     ``values`` sets dotted keys to Python values after the overrides (a sweep point's

@@ -1,0 +1,35 @@
+"""User-facing errors: one family, parameters named by the library and shown as flags by the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossing_sim.cli.common import FLAGS
+from crossing_sim.errors import (
+    AnalysisError,
+    CrossingSimError,
+    ExecutorError,
+    ResultsError,
+    ScenarioError,
+    param,
+)
+
+
+@pytest.mark.parametrize("kind", [ResultsError, ExecutorError, AnalysisError])
+def test_every_error_is_a_crossing_sim_error(kind: type[CrossingSimError]) -> None:
+    error = kind(f"choose another {param('out')}")
+    assert isinstance(error, CrossingSimError)
+    assert str(error) == "choose another `out`"
+    assert error.for_cli(FLAGS) == "choose another --out"
+
+
+def test_a_scenario_error_names_the_parameter_that_gave_the_value() -> None:
+    error = ScenarioError(rule="must be key=value", key="gate.lanes", file=param("overrides"))
+    assert str(error) == "`overrides`: gate.lanes: must be key=value"
+    assert error.for_cli(FLAGS) == "--set: gate.lanes: must be key=value"
+    assert isinstance(error, CrossingSimError)
+
+
+def test_flags_default_to_the_parameter_with_dashes() -> None:
+    error = AnalysisError(f"raise {param('max_reps')}")
+    assert error.for_cli({}) == "raise --max-reps"
