@@ -31,7 +31,7 @@ __all__ = ["figures_line", "plot", "plot_all"]
 def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Path, ...],
          points: tuple[int, ...]) -> None:
     """Draw figures from the stored results in the folder RESULTS (nothing is re-run)."""
-    from crossing_sim.figures.plots import write_figures  # matplotlib only when plotting
+    from crossing_sim.figures.files import write_figures  # matplotlib only when plotting
 
     written, notes = write_figures(results, kind, fmt, out, compare, points)
     for note in notes:
@@ -43,7 +43,7 @@ def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Pa
 
 def plot_all(target: Path) -> list[str]:
     """The standard figures of a finished study (``--plot``), with notes on stderr."""
-    from crossing_sim.figures.plots import write_figures  # matplotlib only when plotting
+    from crossing_sim.figures.files import write_figures  # matplotlib only when plotting
 
     written, notes = write_figures(target)
     for note in notes:

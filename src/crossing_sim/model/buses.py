@@ -14,7 +14,7 @@ from collections.abc import Generator, Sequence
 
 import simpy
 
-from crossing_sim.model.gate import Gate
+from crossing_sim.model.gate import GateQueue
 from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.log import Log
 from crossing_sim.scenario.spec import Buses
@@ -25,7 +25,7 @@ Process = Generator[simpy.Event, object, None]
 class BusLoader:
     """Dispatches the fleet: one fleet (one bus, or the whole convoy) loads and leaves at a time."""
 
-    def __init__(self, env: simpy.Environment, spec: Buses, holding: HoldingArea, gate: Gate,
+    def __init__(self, env: simpy.Environment, spec: Buses, holding: HoldingArea, gate: GateQueue,
                  boarding_cum: Sequence[float], first_person: Sequence[int],
                  sizes: Sequence[int], log: Log) -> None:
         self.env = env

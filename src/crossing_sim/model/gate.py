@@ -17,7 +17,7 @@ import simpy
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.log import Log
-from crossing_sim.scenario.spec import Gate as GateSpec
+from crossing_sim.scenario.spec import GateRules
 
 Process = Generator[simpy.Event, object, None]
 
@@ -26,10 +26,10 @@ TOO_LATE, GAVE_UP, TURNED_AWAY, REFUSED, CROSSED = (
     int(f) for f in (Fate.TOO_LATE, Fate.GAVE_UP, Fate.TURNED_AWAY, Fate.REFUSED, Fate.CROSSED))
 
 
-class Gate:
+class GateQueue:
     """The gate's queue and tables; ``done`` fires when the last table has stopped for good."""
 
-    def __init__(self, env: simpy.Environment, spec: GateSpec, sizes: Sequence[int],
+    def __init__(self, env: simpy.Environment, spec: GateRules, sizes: Sequence[int],
                  screening: Sequence[float], listed: Sequence[bool], holding: HoldingArea,
                  log: Log) -> None:
         self.env = env

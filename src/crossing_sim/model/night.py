@@ -14,12 +14,12 @@ import simpy
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.buses import BusLoader
 from crossing_sim.model.fates import Fate
-from crossing_sim.model.gate import Gate
+from crossing_sim.model.gate import GateQueue
 from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.journey import Travellers, direct, travel
 from crossing_sim.model.log import Log, floats, ints
 from crossing_sim.model.outcome import Boardings, Groups, Outcome, Series, Trips
-from crossing_sim.scenario.spec import Gate as GateSpec
+from crossing_sim.scenario.spec import GateRules
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["simulate"]
@@ -43,7 +43,7 @@ def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
     env = simpy.Environment()
     sizes = size.tolist()
     holding = HoldingArea(env, scenario.holding.capacity)
-    gate = Gate(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log)
+    gate = GateQueue(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log)
     BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
               sizes, log)
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
@@ -55,7 +55,7 @@ def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
     return _outcome(scenario, people, log)
 
 
-def _late_at_the_gate(gate: GateSpec, arrive: FloatArray, fate: IntArray,
+def _late_at_the_gate(gate: GateRules, arrive: FloatArray, fate: IntArray,
                       end: float) -> IntArray:
     """Fates of groups that reach the gate after closing, or after dawn while it is open."""
     fate = fate.copy()

@@ -80,7 +80,7 @@ class Population:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Warning:
+class Message:
     """How the message to leave spreads and how groups get ready."""
 
     lead: float = param("duration", "48h", unit="min",
@@ -106,7 +106,7 @@ class Journey:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Gate:
+class GateRules:
     """The one gate: its window, its screening tables and what happens at closing."""
 
     open: float = param("clock", "21:00", doc="clock time the gate opens")
@@ -197,9 +197,9 @@ class Scenario:
     origins: tuple[Origin, ...] = param("named", {}, cls=Origin, allow_empty=True,
                                         doc="collection points, one table each (at least one "
                                             "when arrivals.mode = \"journey\")")
-    warning: Warning = param("table", {}, cls=Warning, doc="the message and departures")
+    warning: Message = param("table", {}, cls=Message, doc="the message and departures")
     journey: Journey = param("table", {}, cls=Journey, doc="walking to the gate")
-    gate: Gate = param("table", {}, cls=Gate, doc="the gate and screening")
+    gate: GateRules = param("table", {}, cls=GateRules, doc="the gate and screening")
     holding: Holding = param("table", {}, cls=Holding, doc="the holding area")
     buses: Buses = param("table", {}, cls=Buses, doc="the buses")
     start_clock: int = 0
