@@ -20,89 +20,47 @@ count also had, and give too narrow a posterior.
 
 The posterior predictive distribution is made of new nights of the kept draws (their
 replications 1, 2, ...); the calibrated scenario sets each key to its posterior median.
+
+The statistics that can be observed are in :mod:`crossing_sim.analysis.observed`; writing
+a calibration's folder and its calibrated scenario in
+:mod:`crossing_sim.analysis.calibration_files`; its text in :mod:`crossing_sim.report.analysis`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import tomli_w
 from numpy.typing import NDArray
 
-from crossing_sim.analysis.parameters import Prior, build_points, show_number
+from crossing_sim.analysis.observed import Observed, statistics
+from crossing_sim.analysis.parameters import Prior, build_points
 from crossing_sim.arrays import FloatArray, IntArray
-from crossing_sim.errors import ScenarioError
+from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.replications import Replications, Task
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
-from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.results.batches import Batch, unpacked
-from crossing_sim.results.store import new_folder, write_atomic, write_json
-from crossing_sim.scenario.loading import build_scenario, parse_override, resolve
-from crossing_sim.scenario.observed import OBSERVED_CROSSED
+from crossing_sim.scenario.loading import build_scenario, resolve
+
+__all__ = ["LEVELS", "PRIOR_STREAM", "SEEDING", "BoolArray", "Calibration", "Settings",
+           "calibrate"]
 
 BoolArray = NDArray[np.bool_]
 
 #: The spawn key of the Generator that draws from the priors (points use (point, rep)).
 PRIOR_STREAM: Final = 2**31 - 1
-#: Statistics of a night that can be observed: people per fate, and the buses.
-STATISTICS: Final = (*(f.key for f in FATES), "left_by_bus", "left_waiting", "buses_used")
+#: How a calibration's random numbers are seeded (its manifest says so).
+SEEDING: Final = ("priors: SeedSequence(seed, spawn_key=(2**31-1,)); draw i's nights: "
+                  "SeedSequence(seed, spawn_key=(i, replication)), replication 0 decides "
+                  "acceptance, 1.. are its posterior predictive nights")
 #: Posterior quantiles reported (a 90 % interval and the median).
 LEVELS: Final = (0.05, 0.5, 0.95)
-
-
-@dataclass(frozen=True)
-class Observed:
-    """One statistic of the real night, e.g. ``crossed = 422``."""
-
-    name: str
-    value: float
-
-
-def parse_observed(text: str) -> Observed:
-    """Read ``crossed=422`` (``--observed``); ScenarioError naming the rule if it is not."""
-    name, sep, raw = text.partition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise ScenarioError(rule="write name=value, e.g. crossed=422", key=text,
-                            file="--observed")
-    if name not in STATISTICS:
-        raise ScenarioError(rule=f"unknown statistic; one of {', '.join(STATISTICS)}",
-                            key=name, file="--observed")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ScenarioError(rule="must be a number >= 0 (people, or buses)", key=name,
-                            value=raw.strip(), has_value=True, file="--observed")
-    return Observed(name, value)
-
-
-def statistics(fates: IntArray, left_by_bus: IntArray, buses_used: IntArray,
-               names: Sequence[str]) -> FloatArray:
-    """The named statistics of some nights, one row per night, one column per name."""
-    columns = []
-    for name in names:
-        if name == "left_by_bus":
-            columns.append(left_by_bus)
-        elif name == "left_waiting":
-            columns.append(fates[:, int(Fate.CROSSED)] - left_by_bus)
-        elif name == "buses_used":
-            columns.append(buses_used)
-        else:
-            columns.append(fates[:, int(Fate[name.upper()])])
-    return np.column_stack(columns).astype(np.float64).reshape(len(fates), len(names))
 
 
 def _of_replications(reps: Replications, names: Sequence[str]) -> FloatArray:
@@ -126,9 +84,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.samples < 2:
-            raise ValueError("a calibration needs at least 2 samples")
+            raise AnalysisError(f"{param('samples')} = {show_value(self.samples)}: a "
+                                "calibration needs at least 2 samples")
         if not 0 < self.accept <= 1:
-            raise ValueError(f"accept must be a fraction in (0, 1] (got {self.accept})")
+            raise AnalysisError(f"{param('accept')} = {show_value(self.accept)}: must be a "
+                                "fraction in (0, 1]")
 
 
 @dataclass
@@ -214,10 +174,10 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[
         raise ScenarioError(rule="a calibration needs at least one prior", file=source)
     if not observed:
         raise ScenarioError(rule="a calibration needs an observed statistic, e.g. crossed=422",
-                            file="--observed")
+                            file=param("observed"))
     names = [o.name for o in observed]
     if len(set(names)) != len(names):
-        raise ScenarioError(rule="is observed twice", key=names[0], file="--observed")
+        raise ScenarioError(rule="is observed twice", key=names[0], file=param("observed"))
     executor = executor or SerialExecutor()
     n = settings.samples
     rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(PRIOR_STREAM,)))
@@ -266,10 +226,10 @@ def _accept(distance: FloatArray, settings: Settings) -> tuple[float, BoolArray]
     if settings.tolerance is not None:
         accepted = distance <= settings.tolerance
         if accepted.sum() < 2:
-            raise ScenarioError(
-                rule=f"only {int(accepted.sum())} of {distance.size} draws came within it "
-                     f"(the closest was {distance.min():.3g}); raise it, or --samples",
-                key="--tolerance", value=settings.tolerance, has_value=True)
+            raise AnalysisError(
+                f"{param('tolerance')} = {show_value(settings.tolerance)}: only "
+                f"{int(accepted.sum())} of {distance.size} draws came within it (the closest "
+                f"was {distance.min():.3g}); raise it, or {param('samples')}")
         return float(settings.tolerance), accepted
     k = max(2, math.ceil(settings.accept * distance.size))
     tolerance = float(np.sort(distance)[k - 1])
@@ -282,191 +242,3 @@ def _round(x: float, digits: int = 4) -> float:
         return x
     return round(x, digits - 1 - math.floor(math.log10(abs(x))))
 
-
-# --- what it means to a person -----------------------------------------------------------------
-
-
-def render(result: Calibration, elapsed: float | None = None) -> str:
-    """The posterior and the predictive check, as a person reads them on a terminal."""
-    s = result.settings
-    kept = int(result.accepted.sum())
-    rule = (f"within the tolerance {result.tolerance:g}" if s.tolerance is not None else
-            f"the closest {100 * s.accept:g} %, distance <= {result.tolerance:.3g}")
-    unit = " people" if len(result.observed) == 1 and result.observed[0].name != \
-        "buses_used" else ""
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
-    lines = [
-        f"Calibration of {result.scenario} against {observed}",
-        f"{s.samples} draws from the priors, one night each, seed {s.seed}; kept {kept} "
-        f"({rule}{unit if s.tolerance is None else ''}); {result.runs} nights in all"
-        + (f", {elapsed:.1f} s" if elapsed is not None else ""),
-        "",
-        f"{'key':<34}{'prior 5-95 %':>22}{'posterior median':>18}{'posterior 5-95 %':>22}"
-        f"{'shrank':>8}",
-    ]
-    for row, prior in zip(result.posterior(), result.priors, strict=True):
-        a, b = row["prior"], row["posterior"]
-        scale = prior.scale
-        lines.append(
-            f"{row['key']:<34}"
-            f"{show_number(scale, a['q05']) + ' - ' + show_number(scale, a['q95']):>22}"
-            f"{show_number(scale, b['q50']):>18}"
-            f"{show_number(scale, b['q05']) + ' - ' + show_number(scale, b['q95']):>22}"
-            f"{_pct(row['shrinkage_90']):>8}")
-    lines += ["", "Posterior predictive (new nights of the kept draws)"]
-    for row in result.predictive_summary():
-        p, obs = row["predictive"], row["observed"]
-        inside = "inside" if row["inside_90"] else "OUTSIDE"
-        lines.append(f"  {row['statistic']}: median {p['q50']:.0f}, 90 % interval "
-                     f"{p['q05']:.0f} - {p['q95']:.0f}; the observed {obs:g} is {inside} it "
-                     f"({100 * row['p_at_most']:.0f} % of nights had {obs:g} or fewer)")
-        c = row["calibrated_scenario"]
-        if c is not None:
-            inside = "inside" if c["q05"] <= obs <= c["q95"] else "OUTSIDE"
-            lines.append(f"  calibrated scenario ({len(result.check)} nights): mean "
-                         f"{c['mean']:.1f}, 90 % of nights {c['q05']:.0f} - {c['q95']:.0f} "
-                         f"({inside})")
-    return "\n".join(lines)
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.0f} %"
-
-
-# --- writing -----------------------------------------------------------------------------------
-
-
-def calibrated_toml(result: Calibration, path: Path, command: Sequence[str] = (),
-                    priors_file: str = "") -> str:
-    """The calibrated scenario, to be written at ``path``: it extends the calibrated one and
-    sets each key to its posterior median; comments say how it was made."""
-    import os
-
-    s = result.settings
-    base = Path(os.path.relpath(result.scenario.resolve(), path.resolve().parent)).as_posix()
-    kept = int(result.accepted.sum())
-    rule = (f"distance <= {result.tolerance:g}" if s.tolerance is not None else
-            f"the closest {100 * s.accept:g} % of the draws (distance <= {result.tolerance:.3g})")
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
-    lines = [
-        f"# Calibrated by approximate Bayesian computation (rejection) against {observed}.",
-        "# Each key below is its posterior median; the rest is as in the scenario it extends.",
-        f"# Made by: {' '.join(command) if command else 'crossing_sim.analysis.calibration'}",
-        f"# Priors ({priors_file or 'as given'}):",
-        *(f"#   \"{p.key}\" = {p.describe()}" for p in result.priors),
-        f"# Samples: {s.samples} draws, one night each; seed {s.seed}; kept {kept}: {rule}.",
-        f"# Made on {datetime.now(UTC).date().isoformat()} (crossing-sim "
-        f"{_version()}). See docs/calibration.md.",
-        "",
-        f"extends = {_toml(base)}",
-        f"name = {_toml(path.stem)}",
-        f"description = {_toml(f'The {result.scenario.stem} scenario calibrated to {observed}')}",
-    ]
-    post = {row["key"]: row["posterior"] for row in result.posterior()}
-    sections: dict[tuple[str, ...], list[str]] = {}
-    for text in result.overrides:
-        parts, value = parse_override(text)
-        sections.setdefault(parts[:-1], []).append(
-            f"{_key(parts[-1])} = {_toml(value)}   # --set")
-    for prior in result.priors:
-        parts = tuple(prior.key.split("."))
-        p = post[prior.key]
-        note = (f"posterior median; 90 % interval {show_number(prior.scale, p['q05'])} - "
-                f"{show_number(prior.scale, p['q95'])}")
-        sections.setdefault(parts[:-1], []).append(
-            f"{_key(parts[-1])} = {_toml(result.calibrated[prior.key])}   # {note}")
-    for table, entries in sections.items():
-        if table:
-            lines += ["", f"[{'.'.join(_key(t) for t in table)}]"]
-        lines += entries
-    return "\n".join(lines) + "\n"
-
-
-def _key(part: str) -> str:
-    return part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else _toml(part)
-
-
-def _toml(value: object) -> str:
-    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
-
-
-def _version() -> str:
-    from crossing_sim.version import package_version
-
-    return package_version()
-
-
-def write(result: Calibration, folder: Path, command: Sequence[str] = (),
-          priors_text: str = "", priors_file: str = "") -> list[Path]:
-    """Write a calibration's folder (it must not exist or be empty); returns the files."""
-    from crossing_sim.figures.analysis import pairs_figure, predictive_figure
-
-    new_folder(folder)
-    files = [folder / name for name in (
-        "manifest.json", "priors.toml", "draws.csv", "accepted.csv", "predictive.csv",
-        "posterior.json", "calibrated.toml", "pairs.png", "predictive.png")]
-    s = result.settings
-    write_json(files[0], {
-        "tool": "crossing-sim", "version": _version(), "kind": "calibrate",
-        "command": list(command), "scenario": str(result.scenario),
-        "overrides": list(result.overrides), "priors_file": priors_file,
-        "priors": {p.key: p.written for p in result.priors},
-        "observed": {o.name: o.value for o in result.observed},
-        "method": "ABC rejection, one night per draw",
-        "samples": s.samples, "seed": s.seed, "accept": s.accept,
-        "tolerance_given": s.tolerance, "tolerance": result.tolerance,
-        "distance": "|simulated - observed|" if len(result.observed) == 1 else
-                    "Euclidean, each statistic divided by 1.4826 MAD over the draws",
-        "scales": result.scales.tolist(),
-        "seeding": "priors: SeedSequence(seed, spawn_key=(2**31-1,)); draw i's nights: "
-                   "SeedSequence(seed, spawn_key=(i, replication)), replication 0 decides "
-                   "acceptance, 1.. are its posterior predictive nights",
-        "runs": result.runs,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": _python(), "numpy": np.__version__})
-    write_atomic(files[1], priors_text.encode())
-    write_atomic(files[2], _draws_csv(result, np.ones(len(result.draws), dtype=bool)))
-    write_atomic(files[3], _draws_csv(result, result.accepted))
-    write_atomic(files[4], _predictive_csv(result))
-    write_json(files[5], {"tolerance": result.tolerance, "accepted": int(result.accepted.sum()),
-                          "samples": s.samples, "posterior": result.posterior(),
-                          "predictive": result.predictive_summary()})
-    write_atomic(files[6], calibrated_toml(result, files[6], command, priors_file).encode())
-    for path, figure in ((files[7], pairs_figure(result)), (files[8], predictive_figure(result))):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110)
-        write_atomic(path, buffer.getvalue())
-    return files
-
-
-def _python() -> str:
-    import platform
-
-    return platform.python_version()
-
-
-def _draws_csv(result: Calibration, rows: BoolArray) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["draw", *result.keys, *(o.name for o in result.observed), "distance",
-                     "accepted"])
-    for i in np.flatnonzero(rows):
-        writer.writerow([int(i), *(f"{v:.6g}" for v in result.draws[i]),
-                         *(f"{v:g}" for v in result.stats[i]), f"{result.distance[i]:.6g}",
-                         int(result.accepted[i])])
-    return buffer.getvalue().encode()
-
-
-def _predictive_csv(result: Calibration) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["draw", *(o.name for o in result.observed)])
-    for draw, row in zip(result.predictive_draw, result.predictive, strict=True):
-        writer.writerow([int(draw), *(f"{v:g}" for v in row)])
-    return buffer.getvalue().encode()
-
-
-DEFAULT_OBSERVED: Final = (Observed("crossed", float(OBSERVED_CROSSED)),)
-
-__all__ = ["DEFAULT_OBSERVED", "STATISTICS", "Calibration", "Observed", "Settings",
-           "calibrate", "calibrated_toml", "parse_observed", "render", "statistics", "write"]

@@ -19,6 +19,9 @@ nights; its output is the mean crossed share of those nights. Design point ``p``
 number of workers. The night-to-night chance left in each point's mean is reported as a
 share of the output's variance (``noise_share``): an index below that is not
 distinguishable from zero.
+
+:func:`write` writes the analysis's folder (its bar chart is drawn by
+:mod:`crossing_sim.figures.analysis`); its text is in :mod:`crossing_sim.report.analysis`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,12 +38,15 @@ import numpy as np
 
 from crossing_sim.analysis.parameters import Range, build_points
 from crossing_sim.arrays import FloatArray
-from crossing_sim.errors import ScenarioError
+from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.results.provenance import provenance
 from crossing_sim.results.store import new_folder, write_atomic, write_json
-from crossing_sim.version import package_version
+
+__all__ = ["DEFAULT_SAMPLES", "FILES", "METHODS", "SEEDING", "Sensitivity", "design_points",
+           "sensitivity", "write"]
 
 METHODS: Final = ("morris", "sobol")
 #: Grid levels of a Morris design.
@@ -50,6 +55,11 @@ MORRIS_LEVELS: Final = 4
 DESIGN_STREAM: Final = 2**31 - 2
 ANALYSIS_STREAM: Final = 2**31 - 3
 DEFAULT_SAMPLES: Final = {"morris": 20, "sobol": 128}
+#: How an analysis's random numbers are seeded (its manifest says so).
+SEEDING: Final = ("design: SeedSequence(seed, spawn_key=(2**31-2,)); point p's nights: "
+                  "SeedSequence(seed, spawn_key=(p, replication))")
+#: The files :func:`write` writes into an analysis's folder, in order.
+FILES: Final = ("manifest.json", "ranges.toml", "design.csv", "indices.json")
 
 
 def design_points(method: str, keys: int, samples: int) -> int:
@@ -128,21 +138,20 @@ def sensitivity(scenario: str | Path, ranges: Sequence[Range], method: str = "mo
     ScenarioError names ``source``, the ranges file, for a value a key cannot take).
     """
     if method not in METHODS:
-        raise ScenarioError(rule="must be morris or sobol", key="--method", value=method,
-                            has_value=True)
+        raise AnalysisError(f"{param('method')} = {show_value(method)}: must be morris or "
+                            "sobol")
     if not ranges:
         raise ScenarioError(rule="a sensitivity analysis needs at least one range",
                             file=source)
     samples = samples or DEFAULT_SAMPLES[method]
     if method == "sobol" and (samples < 2 or samples & (samples - 1)):
-        raise ScenarioError(rule="a Sobol design needs a power of two base points, e.g. 64, "
-                                 "128, 256", key="--samples", value=samples, has_value=True)
+        raise AnalysisError(f"{param('samples')} = {show_value(samples)}: a Sobol design "
+                            "needs a power of two base points, e.g. 64, 128, 256")
     if method == "morris" and samples < 2:
-        raise ScenarioError(rule="Morris needs at least 2 trajectories", key="--samples",
-                            value=samples, has_value=True)
+        raise AnalysisError(f"{param('samples')} = {show_value(samples)}: Morris needs at "
+                            "least 2 trajectories")
     if reps < 1:
-        raise ScenarioError(rule="must be at least 1", key="--reps", value=reps,
-                            has_value=True)
+        raise AnalysisError(f"{param('reps')} = {show_value(reps)}: must be at least 1")
     problem = {"num_vars": len(ranges), "names": [r.key for r in ranges],
                "bounds": [list(r.bounds) for r in ranges]}
     design = _sample(problem, method, samples, seed)
@@ -199,68 +208,23 @@ def _analyze(problem: dict[str, Any], method: str, design: FloatArray, output: F
     return out
 
 
-# --- what it means to a person -----------------------------------------------------------------
-
-
-def render(result: Sensitivity, elapsed: float | None = None) -> str:
-    """The ranking as a table for a terminal."""
-    k = len(result.ranges)
-    points = len(result.output)
-    formula = (f"r(k + 1) = {result.samples} x {k + 1}" if result.method == "morris" else
-               f"N(2k + 2) = {result.samples} x {2 * k + 2}")
-    lines = [
-        f"Sensitivity of the crossed share of {result.scenario}: {result.method}",
-        f"{points} design points ({formula}) x {result.reps} nights = {result.runs} nights, "
-        f"seed {result.seed}" + (f", {elapsed:.1f} s" if elapsed is not None else ""),
-        f"crossed share over the design: {100 * result.output.min():.1f} - "
-        f"{100 * result.output.max():.1f} % (mean {100 * result.output.mean():.1f} %)",
-        "",
-    ]
-    if result.method == "morris":
-        lines.append(f"{'rank':<6}{'key':<36}{'mu* (95 % CI)':>22}{'sigma':>10}")
-        for i, row in enumerate(result.ranking(), 1):
-            lines.append(f"{i:<6}{row['key']:<36}"
-                         f"{_pp(row['index']) + ' +/- ' + _pp(row['conf']):>22}"
-                         f"{_pp(row['sigma']):>10}")
-        lines.append("(mu*, sigma: percentage points of the crossed share)")
-    else:
-        lines.append(f"{'rank':<6}{'key':<36}{'ST (95 % CI)':>18}{'S1 (95 % CI)':>18}")
-        for i, row in enumerate(result.ranking(), 1):
-            total = f"{row['index']:.2f} +/- {row['conf']:.2f}"
-            first = f"{row['first']:.2f} +/- {row['first_conf']:.2f}"
-            lines.append(f"{i:<6}{row['key']:<36}{total:>18}{first:>18}")
-    if math.isfinite(result.noise_share):
-        lines.append(f"night-to-night chance: {100 * result.noise_share:.1f} % of the "
-                     f"output's variance ({result.reps} nights a point)")
-    return "\n".join(lines)
-
-
-def _pp(share: float) -> str:
-    return f"{100 * share:.2f}"
-
-
 # --- writing -----------------------------------------------------------------------------------
 
 
 def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
           ranges_text: str = "", ranges_file: str = "") -> list[Path]:
-    """Write a sensitivity analysis's folder (it must not exist or be empty)."""
-    from crossing_sim.figures.analysis import ranking_figure
-
+    """Write a sensitivity analysis's folder (it must not exist or be empty): its manifest,
+    ranges, design and indices. Returns the files."""
     new_folder(folder)
-    files = [folder / name for name in ("manifest.json", "ranges.toml", "design.csv",
-                                        "indices.json", "ranking.png")]
+    files = [folder / name for name in FILES]
     write_json(files[0], {
-        "tool": "crossing-sim", "version": package_version(), "kind": "sensitivity",
+        **provenance(seeding=SEEDING), "kind": "sensitivity",
         "command": list(command), "scenario": str(result.scenario),
         "overrides": list(result.overrides), "ranges_file": ranges_file,
         "ranges": {r.key: list(r.written) for r in result.ranges},
         "method": result.method, "samples": result.samples, "reps": result.reps,
         "seed": result.seed, "design_points": len(result.output), "runs": result.runs,
-        "output": "mean crossed share of each design point's nights",
-        "seeding": "design: SeedSequence(seed, spawn_key=(2**31-2,)); point p's nights: "
-                   "SeedSequence(seed, spawn_key=(p, replication))",
-        "created": datetime.now(UTC).isoformat(timespec="seconds")})
+        "output": "mean crossed share of each design point's nights"})
     write_atomic(files[1], ranges_text.encode())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -274,14 +238,9 @@ def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
     write_json(files[3], {"method": result.method, "index": result.index_label,
                           "ranking": result.ranking(), "indices": result.indices,
                           "keys": result.keys, "noise_share": _nan_none(result.noise_share)})
-    image = io.BytesIO()
-    ranking_figure(result).savefig(image, format="png", dpi=110)
-    write_atomic(files[4], image.getvalue())
     return files
 
 
 def _nan_none(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
-
-__all__ = ["METHODS", "Sensitivity", "design_points", "render", "sensitivity", "write"]

@@ -1,8 +1,10 @@
 """The analysis commands, ``calibrate`` and ``sensitivity``: parse, call the library, print.
 
-They are registered on the ``crossing-sim`` group in :mod:`crossing_sim.cli.main`. This module
-takes what it needs from there (the ``friendly`` error wrapper, ``UserError``) when a command
-runs, not when it is imported, so either module may be imported first.
+They are registered on the ``crossing-sim`` group in :mod:`crossing_sim.cli.main`. The
+library computes (:mod:`crossing_sim.analysis`) and writes its tables; the figures of the
+results folder come from :mod:`crossing_sim.figures.analysis` (imported when a command runs,
+so the command line starts without matplotlib) and the text from
+:mod:`crossing_sim.report.analysis`.
 """
 
 from __future__ import annotations
@@ -11,47 +13,26 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from crossing_sim.experiment.executors import Executor, make_executor
+from crossing_sim.analysis import calibration as abc
+from crossing_sim.analysis import calibration_files
+from crossing_sim.analysis import sensitivity as sa
+from crossing_sim.analysis.observed import DEFAULT_OBSERVED, parse_observed
+from crossing_sim.analysis.parameters import read_priors, read_ranges
+from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument
+from crossing_sim.experiment.executors import SMALL_STUDY, choose_executor
 from crossing_sim.experiment.seeding import DEFAULT_SEED
-from crossing_sim.results.store import default_run_dir
+from crossing_sim.report.analysis import render_calibration, render_sensitivity
+from crossing_sim.results.store import default_run_dir, write_atomic
+from crossing_sim.scenario.loading import load_scenario
+
+__all__ = ["COMMANDS", "calibrate", "sensitivity"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-#: Below this many nights in all, the default runs in this process, not a pool (as in cli).
-SMALL_STUDY = 2000
-
-
-#: As in crossing_sim.cli.main (not imported from there at import time: see above).
-CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-
-def friendly(command: F) -> F:
-    """The CLI's ``friendly`` wrapper (one line and exit code 2 for a user's mistake)."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from crossing_sim.cli.common import friendly as cli_friendly
-
-        return cli_friendly(command)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _user_error(message: str) -> click.ClickException:
-    from crossing_sim.cli.common import UserError
-
-    return UserError(message)
-
-
-def _executor(jobs: int | None, scheduler: str | None, nights: int) -> Executor:
-    if jobs is None and scheduler is None and nights < SMALL_STUDY:
-        jobs = 1  # starting worker processes would take longer than the work itself
-    return make_executor(jobs, scheduler)
 
 
 def _read_text(path: Path) -> str:
@@ -61,7 +42,6 @@ def _read_text(path: Path) -> str:
         return ""  # reading it as TOML has already said what is wrong with it
 
 
-scenario_argument = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 common = [
     click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
                  show_default=True, help="Seed of every random stream of the analysis."),
@@ -117,36 +97,34 @@ def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...]
     """Calibrate SCENARIO's uncertain keys to the real night by approximate Bayesian
     computation (rejection): draw from the priors, simulate a night each, keep the closest.
     """
-    from crossing_sim.analysis import calibration as abc
-    from crossing_sim.analysis.parameters import read_priors
-    from crossing_sim.results.store import write_atomic
-    from crossing_sim.scenario.loading import load_scenario
+    from crossing_sim.figures.analysis import calibration_figures  # matplotlib: only now
+    from crossing_sim.figures.files import write_pngs
 
     if accept is not None and tolerance is not None:
-        raise _user_error("give --accept or --tolerance, not both")
+        raise UserError("give --accept or --tolerance, not both")
     priors = read_priors(priors_path)
-    observed = ([abc.parse_observed(t) for t in observed_texts] if observed_texts
-                else list(abc.DEFAULT_OBSERVED))
+    observed = ([parse_observed(t) for t in observed_texts] if observed_texts
+                else list(DEFAULT_OBSERVED))
     settings = abc.Settings(samples=samples, seed=seed, accept=accept or 0.05,
                             tolerance=tolerance, predictive=predictive, check_reps=check_reps)
     target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")
     command = ["crossing-sim", *sys.argv[1:]]
     started = time.perf_counter()
-    executor = _executor(jobs, scheduler, samples + predictive + check_reps)
+    executor = choose_executor(jobs, scheduler, samples + predictive + check_reps)
     try:
         result = abc.calibrate(scenario, priors, observed, settings, overrides, executor,
                                progress=not as_json, source=str(priors_path))
     finally:
         executor.close()
     elapsed = time.perf_counter() - started
-    abc.write(result, target, command, _read_text(priors_path), str(priors_path))
+    calibration_files.write(result, target, command, _read_text(priors_path), str(priors_path))
+    write_pngs(calibration_figures(result), target)
     if write_to is not None:
         try:
-            write_atomic(write_to, abc.calibrated_toml(result, write_to, command,
-                                                       str(priors_path)).encode())
+            write_atomic(write_to, calibration_files.calibrated_toml(
+                result, write_to, command, str(priors_path)).encode())
         except OSError as exc:
-            raise _user_error(f"--write {write_to}: cannot be written: {exc.strerror}"
-                              ) from None
+            raise UserError(f"--write {write_to}: cannot be written: {exc.strerror}") from None
         load_scenario(write_to)  # what was written must be a valid scenario
     if as_json:
         click.echo(json.dumps({"posterior": result.posterior(),
@@ -157,7 +135,7 @@ def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...]
                                "calibrated_scenario": str(write_to) if write_to else None},
                               indent=2))
         return
-    click.echo(abc.render(result, elapsed))
+    click.echo(render_calibration(result, elapsed))
     click.echo(f"\nResults: {target}/")
     if write_to is not None:
         click.echo(f"Calibrated scenario: {write_to}")
@@ -183,36 +161,35 @@ def sensitivity(scenario: Path, ranges_path: Path, method: str, samples: int | N
                 reps: int, seed: int, jobs: int | None, scheduler: str | None,
                 out: Path | None, as_json: bool, overrides: tuple[str, ...]) -> None:
     """Rank which keys of SCENARIO drive the crossed share (SALib: Morris or Sobol)."""
-    from crossing_sim.analysis import sensitivity as sa
-    from crossing_sim.analysis.parameters import read_ranges
+    from crossing_sim.figures.analysis import sensitivity_figures  # matplotlib: only now
+    from crossing_sim.figures.files import write_pngs
 
     try:
         import SALib  # noqa: F401
     except ImportError:
-        raise _user_error("sensitivity needs SALib: pip install 'crossing-sim[analysis]'"
-                          ) from None
+        raise UserError("sensitivity needs SALib: pip install 'crossing-sim[analysis]'"
+                        ) from None
     ranges = read_ranges(ranges_path)
     samples = samples or sa.DEFAULT_SAMPLES[method]
     target = out if out is not None else default_run_dir(f"{scenario.stem}-{method}")
     nights = sa.design_points(method, len(ranges), samples) * reps
     started = time.perf_counter()
-    executor = _executor(jobs, scheduler, nights)
+    executor = choose_executor(jobs, scheduler, nights)
     try:
         result = sa.sensitivity(scenario, ranges, method, samples, reps, seed, overrides,
                                 executor, progress=not as_json, source=str(ranges_path))
     finally:
         executor.close()
     elapsed = time.perf_counter() - started
-    files = sa.write(result, target, ["crossing-sim", *sys.argv[1:]],
-                     _read_text(ranges_path), str(ranges_path))
+    sa.write(result, target, ["crossing-sim", *sys.argv[1:]], _read_text(ranges_path),
+             str(ranges_path))
+    (chart,) = write_pngs(sensitivity_figures(result), target)
     if as_json:
         click.echo(json.dumps({"method": method, "ranking": result.ranking(),
                                "runs": result.runs, "results": str(target)}, indent=2))
         return
-    click.echo(sa.render(result, elapsed))
-    click.echo(f"\nResults: {target}/ (bar chart: {files[-1]})")
+    click.echo(render_sensitivity(result, elapsed))
+    click.echo(f"\nResults: {target}/ (bar chart: {chart})")
 
 
 COMMANDS: Sequence[click.Command] = (calibrate, sensitivity)
-
-__all__ = ["COMMANDS", "calibrate", "sensitivity"]

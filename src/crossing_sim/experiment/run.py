@@ -79,7 +79,7 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
     bar = _progress_bar(sum(targets), sum(len(r.done) for r in rows), progress)
     try:
         while True:
-            tasks = _tasks(rows, targets, executor.workers)
+            tasks = missing_tasks([r.done for r in rows], targets, executor.workers)
             for batch in executor.run(plan.scenarios, plan.seed, tasks):
                 if store is not None:
                     store.save(batch)
@@ -99,12 +99,14 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
     return [_replications(plan, point, r, targets[point]) for point, r in enumerate(rows)]
 
 
-def _tasks(rows: Sequence[_Rows], targets: Sequence[int], workers: int) -> Iterator[Task]:
-    """Tasks for the replications each point still lacks, in batches sized for the workers."""
-    missing = sum(max(0, t - len(r.done)) for r, t in zip(rows, targets, strict=True))
+def missing_tasks(done: Sequence[set[int]], targets: Sequence[int],
+                  workers: int) -> Iterator[Task]:
+    """Tasks for the replications each point still lacks (below its target, not in its
+    ``done``), in runs of consecutive replications sized for the workers."""
+    missing = sum(max(0, t - len(d)) for d, t in zip(done, targets, strict=True))
     size = max(1, min(MAX_BATCH, math.ceil(missing / (8 * max(1, workers)))))
-    for point, (r, target) in enumerate(zip(rows, targets, strict=True)):
-        todo = [i for i in range(target) if i not in r.done]
+    for point, (finished, target) in enumerate(zip(done, targets, strict=True)):
+        todo = [i for i in range(target) if i not in finished]
         start = 0
         while start < len(todo):
             first = todo[start]

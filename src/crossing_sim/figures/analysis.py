@@ -2,30 +2,52 @@
 
 Each function takes a finished result and returns a matplotlib Figure (nothing here runs a
 simulation); save it with ``figure.savefig(path)``. Figures are made without pyplot, so they
-need no display and leave no global state behind.
+need no display and leave no global state behind. :func:`calibration_figures` and
+:func:`sensitivity_figures` are the figures ``crossing-sim calibrate`` and ``sensitivity``
+write into their results folders (with :func:`crossing_sim.figures.files.write_pngs`). The
+colours are the palette of :mod:`crossing_sim.figures.style`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from crossing_sim.analysis.calibration import Calibration
 from crossing_sim.analysis.parameters import write_value
+from crossing_sim.analysis.sensitivity import Sensitivity
 from crossing_sim.experiment.design import Scale
+from crossing_sim.figures.style import BLUE, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION
 
-if TYPE_CHECKING:
-    from crossing_sim.analysis.calibration import Calibration
-    from crossing_sim.analysis.sensitivity import Sensitivity
+__all__ = ["calibration_figures", "pairs_figure", "predictive_figure", "ranking_figure",
+           "sensitivity_figures"]
 
-PRIOR_COLOR = "#b8b8b8"
-POSTERIOR_COLOR = "#1f5f9e"
-MARK_COLOR = "#c0392b"
-TRUTH_COLOR = "#2e8b57"
+#: The draws from the priors.
+PRIOR_COLOUR: Final = LIGHT_GREY
+#: The kept draws (the posterior), its predictive nights, a sensitivity's total index.
+POSTERIOR_COLOUR: Final = BLUE
+#: The calibrated value (the posterior median) and the observed value.
+MARK_COLOUR: Final = VERMILLION
+#: A known truth, when one is given.
+TRUTH_COLOUR: Final = GREEN
+#: A Sobol analysis's first-order index.
+FIRST_ORDER_COLOUR: Final = SKY_BLUE
+
+
+def calibration_figures(result: Calibration) -> dict[str, Figure]:
+    """The figures of a calibration's folder, by file name: ``pairs`` and ``predictive``."""
+    return {"pairs": pairs_figure(result), "predictive": predictive_figure(result)}
+
+
+def sensitivity_figures(result: Sensitivity) -> dict[str, Figure]:
+    """The figures of a sensitivity analysis's folder, by file name: ``ranking``."""
+    return {"ranking": ranking_figure(result)}
 
 
 def _axis_label(key: str, scale: Scale) -> str:
@@ -57,24 +79,24 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
                 continue
             if i == j:
                 bins = np.histogram_bin_edges(draws[:, j], bins=30).tolist()
-                ax.hist(draws[:, j], bins=bins, density=True, color=PRIOR_COLOR,
+                ax.hist(draws[:, j], bins=bins, density=True, color=PRIOR_COLOUR,
                         label="prior")
-                ax.hist(kept[:, j], bins=bins, density=True, color=POSTERIOR_COLOR,
+                ax.hist(kept[:, j], bins=bins, density=True, color=POSTERIOR_COLOUR,
                         alpha=0.75, label="posterior")
-                ax.axvline(marks[col_prior.key], color=MARK_COLOR, lw=1.5,
+                ax.axvline(marks[col_prior.key], color=MARK_COLOUR, lw=1.5,
                            label="posterior median")
                 if truth and col_prior.key in truth:
-                    ax.axvline(truth[col_prior.key], color=TRUTH_COLOR, lw=1.5, ls="--",
+                    ax.axvline(truth[col_prior.key], color=TRUTH_COLOUR, lw=1.5, ls="--",
                                label="truth")
                 ax.set_yticks([])
             else:
-                ax.scatter(draws[:, j], draws[:, i], s=3, color=PRIOR_COLOR, lw=0)
-                ax.scatter(kept[:, j], kept[:, i], s=5, color=POSTERIOR_COLOR, lw=0)
+                ax.scatter(draws[:, j], draws[:, i], s=3, color=PRIOR_COLOUR, lw=0)
+                ax.scatter(kept[:, j], kept[:, i], s=5, color=POSTERIOR_COLOUR, lw=0)
                 ax.plot(marks[col_prior.key], marks[row_prior.key], marker="+", ms=12,
-                        mew=2, color=MARK_COLOR)
+                        mew=2, color=MARK_COLOUR)
                 if truth and col_prior.key in truth and row_prior.key in truth:
                     ax.plot(truth[col_prior.key], truth[row_prior.key], marker="x", ms=10,
-                            mew=2, color=TRUTH_COLOR)
+                            mew=2, color=TRUTH_COLOUR)
                 _clock_ticks(ax, row_prior.scale, "y")
                 if j == 0:
                     ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale), fontsize=8)
@@ -107,15 +129,15 @@ def predictive_figure(result: Calibration) -> Figure:
         highest = max(values.max(), obs.value)
         bins = np.arange(np.floor(lowest) - 0.5, np.ceil(highest) + 1.5,
                          max(1.0, np.ceil((highest - lowest) / 50))).tolist()
-        ax.hist(values, bins=bins, density=True, color=POSTERIOR_COLOR, alpha=0.8,
+        ax.hist(values, bins=bins, density=True, color=POSTERIOR_COLOUR, alpha=0.8,
                 label=f"posterior predictive ({len(values)} nights)")
         if result.check.size:
             ax.hist(result.check[:, j], bins=bins, density=True, histtype="step",
                     color="black", lw=1.2,
                     label=f"calibrated scenario ({len(result.check)} nights)")
-        ax.axvspan(low, high, color=POSTERIOR_COLOR, alpha=0.12,
+        ax.axvspan(low, high, color=POSTERIOR_COLOUR, alpha=0.12,
                    label=f"90 % interval {low:.0f}-{high:.0f}")
-        ax.axvline(obs.value, color=MARK_COLOR, lw=2, label=f"observed {obs.value:g}")
+        ax.axvline(obs.value, color=MARK_COLOUR, lw=2, label=f"observed {obs.value:g}")
         ax.set_xlabel(f"{obs.name} (one night)")
         ax.set_yticks([])
         ax.legend(fontsize=8, frameon=False, loc="upper left")
@@ -130,10 +152,10 @@ def ranking_figure(result: Sensitivity) -> Figure:
     names = [r["key"] for r in rows][::-1]
     values = np.array([r["index"] for r in rows][::-1])
     conf = np.array([r["conf"] for r in rows][::-1])
-    ax.barh(names, values, xerr=conf, color=POSTERIOR_COLOR, ecolor="black", capsize=3)
+    ax.barh(names, values, xerr=conf, color=POSTERIOR_COLOUR, ecolor="black", capsize=3)
     if result.method == "sobol":
         first = np.array([r["first"] for r in rows][::-1])
-        ax.barh(names, first, height=0.35, color="#7fb3e0", label="first order S1")
+        ax.barh(names, first, height=0.35, color=FIRST_ORDER_COLOUR, label="first order S1")
         ax.legend(fontsize=8, frameon=False, loc="lower right",
                   handles=[*_legend(ax, "total order ST")])
     ax.set_xlabel(result.index_label)
@@ -145,10 +167,6 @@ def ranking_figure(result: Sensitivity) -> Figure:
 
 
 def _legend(ax: Axes, first_label: str) -> list[Any]:
-    from matplotlib.patches import Patch
-
     handles, _labels = ax.get_legend_handles_labels()
-    return [Patch(color=POSTERIOR_COLOR, label=first_label), *handles]
+    return [Patch(color=POSTERIOR_COLOUR, label=first_label), *handles]
 
-
-__all__ = ["pairs_figure", "predictive_figure", "ranking_figure"]

@@ -15,24 +15,24 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from matplotlib import animation as mpl_animation
 from matplotlib import style
 from matplotlib.figure import Figure
 
+from crossing_sim.figures.style import BLUE, GREEN, GREY, ORANGE, PALETTE, STYLE
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.outcome import Outcome
 from crossing_sim.scenario.observed import OBSERVED_CROSSED
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import format_clock
 
-STYLE = Path(__file__).with_name("crossing.mplstyle")
-# Okabe-Ito colours, as in the figures
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-GREY = "#999999"
-FORMATS = ("gif", "mp4")
+__all__ = ["FORMATS", "animation", "frame_count", "save"]
+
+#: The file formats an animation is written in.
+FORMATS: Final = ("gif", "mp4")
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class _Frame:
         rng = np.random.default_rng(0)  # a fixed jitter so families do not sit on one line
         self.y = np.clip(g.origin, 0, None) + rng.uniform(-0.3, 0.3, g.size.size)
         self.sizes = 18 * g.size
-        self.colours = np.array([COLOURS[k % len(COLOURS)] for k in np.clip(g.origin, 0, None)])
+        self.colours = np.array([PALETTE[k % len(PALETTE)] for k in np.clip(g.origin, 0, None)])
         self.walkers = road.scatter([], [], s=[], alpha=0.85, edgecolors="white", lw=0.5)
         self.lost = road.scatter([], [], marker="x", s=60, color=GREY, lw=2)
         self.title = fig.suptitle("")
@@ -159,14 +159,14 @@ class _Frame:
                   int(g.size[in_holding].sum())]
         tables = "the table" if scenario.gate.lanes == 1 else f"the {scenario.gate.lanes} tables"
         labels = ["waiting", f"at {tables}", "crossed, waiting\nfor a bus"]
-        bars = ax.barh(labels, values, color=[COLOURS[4], COLOURS[0], COLOURS[2]])
+        bars = ax.barh(labels, values, color=[ORANGE, BLUE, GREEN])
         ax.bar_label(bars, padding=4, fontsize=13)
         ax.set_xlim(0, max(300, self.night.outcome.expected * 0.6))
         ax.invert_yaxis()
         is_open = scenario.gate.open <= t < scenario.gate.close
         ax.text(0.98, 0.05, "gate OPEN" if is_open else "gate closed", ha="right",
                 transform=ax.transAxes, fontsize=15, weight="bold",
-                color=COLOURS[2] if is_open else GREY)
+                color=GREEN if is_open else GREY)
 
     def _buses(self, t: float) -> None:
         scenario, outcome = self.night.scenario, self.night.outcome
@@ -184,7 +184,7 @@ class _Frame:
             if trips.depart[trip] <= t:
                 left[bus] = True
             aboard[bus] = on
-        colours = [GREY if gone else COLOURS[0] for gone in left]
+        colours = [GREY if gone else BLUE for gone in left]
         names = [f"bus {k + 1}" for k in range(count)]
         ax.barh(names, aboard, color=colours)
         ax.barh(names, scenario.buses.seats, fill=False, edgecolor="0.6")

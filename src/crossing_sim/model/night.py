@@ -19,8 +19,7 @@ from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.journey import Travellers, direct, travel
 from crossing_sim.model.log import Log, floats, ints
 from crossing_sim.model.outcome import Boardings, Groups, Outcome, Series, Trips
-from crossing_sim.scenario.spec import GateRules
-from crossing_sim.scenario.spec import Scenario
+from crossing_sim.scenario.spec import GateRules, Scenario
 
 __all__ = ["simulate"]
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from conftest import ROOT
 from crossing_sim.cli.reference import reference
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
+DOCS = ROOT / "docs" / "reference.md"
 
 
 def test_reference_is_up_to_date() -> None:

@@ -20,18 +20,17 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import BASELINE
 from crossing_sim.cli.main import main
 from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
 from crossing_sim.experiment.replications import Task, run_replications
-from crossing_sim.experiment.run import Plan, _Rows, _tasks, run_experiment
+from crossing_sim.experiment.run import Plan, missing_tasks, run_experiment
 from crossing_sim.experiment.sweep import prepare, spec_of
 from crossing_sim.results.batches import Batch
 from crossing_sim.results.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.toml"
 TABLES = ("replications.csv", "trips.csv", "summary.csv", "summary.json")
 
 
@@ -49,9 +48,7 @@ def small_plan(reps: int = 12, precision: float | None = None) -> tuple[list, Pl
 @given(done=st.sets(st.integers(0, 59)), target=st.integers(1, 60), workers=st.integers(1, 8))
 def test_tasks_cover_each_missing_replication_once(done: set[int], target: int,
                                                    workers: int) -> None:
-    rows = _Rows()
-    rows.done = set(done)
-    covered = [i for t in _tasks([rows], [target], workers)
+    covered = [i for t in missing_tasks([set(done)], [target], workers)
                for i in range(t.first, t.first + t.count)]
     assert sorted(covered) == [i for i in range(target) if i not in done]
 

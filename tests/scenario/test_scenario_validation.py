@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import tomli_w
 
+from conftest import BASELINE
 from crossing_sim import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from crossing_sim.scenario.distributions import Choice
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 DELETE = "<delete this key>"
 
 

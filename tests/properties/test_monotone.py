@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import clock
 from crossing_sim import scenario_from_dict, simulate
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.spec import CLOSING_RULES
@@ -49,10 +50,6 @@ def deterministic_nights(draw: st.DrawFn) -> tuple[dict[str, Any], ArrivalsFile]
         table["gate"]["give_up"] = clock(OPEN + close + draw(st.integers(1, 60)))
     return table, ArrivalsFile("arrivals.csv", text)
 
-
-def clock(minutes: int) -> str:
-    total = (12 * 60 + minutes) % (24 * 60)
-    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 def crossed(table: dict[str, Any], replay: ArrivalsFile) -> int:

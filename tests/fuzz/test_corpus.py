@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from conftest import BASELINE
 from crossing_sim.cli.main import main
 
 HERE = Path(__file__).resolve().parent
-BASELINE = HERE.parent / "scenarios" / "baseline.toml"
-CORPUS = HERE / "fuzz" / "corpus"
+
+CORPUS = HERE / "corpus"
 CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "cases.toml").read_text())["case"]
 
 

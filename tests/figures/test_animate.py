@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from conftest import SCENARIOS
 from crossing_sim import load_scenario, replication_rng, simulate
 from crossing_sim.cli.main import main
 
 matplotlib.use("Agg")
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def test_frames_show_the_night(tmp_path: Path) -> None:

@@ -21,11 +21,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import BASELINE
 from crossing_sim import Scenario, ScenarioError, load_scenario, resolve
 from crossing_sim.cli.common import FLAGS
 from crossing_sim.scenario.distributions import Fixed, Uniform
-
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
 def write(path: Path, text: str) -> Path:

@@ -9,20 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
+from conftest import SCENARIOS, invoke
 from crossing_sim import __version__
-from crossing_sim.cli.main import main
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.record import REPLICATION_COLUMNS
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ORIGIN = '[origins.camp]\nshare = 1.0\ndistance = "2km"\n'
 
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_version() -> None:

@@ -10,16 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from crossing_sim import load_scenario, run_replications
-from crossing_sim.analysis.calibration import (
-    Observed,
-    Settings,
-    calibrate,
-    calibrated_toml,
-    parse_observed,
-)
+from crossing_sim.analysis.calibration import Settings, calibrate
+from crossing_sim.analysis.calibration_files import FILES, calibrated_toml, write
+from crossing_sim.analysis.observed import Observed, parse_observed
 from crossing_sim.analysis.parameters import parse_prior, read_priors
 from crossing_sim.cli.analysis import calibrate as calibrate_command
-from crossing_sim.errors import ScenarioError
+from crossing_sim.errors import AnalysisError, ScenarioError
 from crossing_sim.experiment.executors import PoolExecutor
 
 #: A small night with a known truth: 85 % hear the message, 45 s a person at the table. The
@@ -119,9 +115,22 @@ def test_rejection_keeps_the_closest_draws(synthetic: Path) -> None:
 
 
 def test_a_tolerance_too_tight_says_so(synthetic: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"--tolerance = 0\.0: only \d+ of 50 draws"):
+    with pytest.raises(AnalysisError, match=r"`tolerance` = 0\.0: only \d+ of 50 draws") as info:
         calibrate(synthetic, [SCREENING], [Observed("crossed", 1000)],
                   Settings(samples=50, tolerance=0.0, check_reps=0))
+    assert str(info.value).endswith("raise it, or `samples`")
+    assert info.value.for_cli({}).startswith("--tolerance = 0.0: only ")
+    assert info.value.for_cli({}).endswith("raise it, or --samples")
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"samples": 1}, "`samples` = 1: a calibration needs at least 2 samples"),
+    ({"accept": 1.5}, "`accept` = 1.5: must be a fraction in (0, 1]"),
+])
+def test_bad_settings_are_analysis_errors(settings: dict[str, float], message: str) -> None:
+    with pytest.raises(AnalysisError) as info:
+        Settings(**settings)  # type: ignore[arg-type]
+    assert str(info.value) == message
 
 
 def test_same_result_for_any_number_of_workers(synthetic: Path) -> None:
@@ -265,7 +274,22 @@ def test_priors_a_key_cannot_take_fail_before_any_night(tmp_path: Path, syntheti
 def test_bad_observed(text: str, message: str) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_observed(text)
-    assert message in str(info.value)
+    assert message in info.value.for_cli({})  # the command line's flag
+    assert message.replace("--observed", "`observed`") in str(info.value)  # the parameter
+
+
+def test_write_writes_the_tables_and_no_figures(synthetic: Path, tmp_path: Path) -> None:
+    """The analysis writes its tables; its figures are drawn by crossing_sim.figures."""
+    result = calibrate(synthetic, [SCREENING], [Observed("crossed", 200)],
+                       Settings(samples=30, predictive=10, check_reps=0))
+    files = write(result, tmp_path / "out", ["crossing-sim", "calibrate"], "[priors]\n", "p")
+    assert [p.name for p in files] == list(FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["tool"] == "crossing-sim"
+    assert manifest["kind"] == "calibrate"
+    assert {"version", "created", "python", "numpy", "simpy"} <= set(manifest)
+    assert manifest["seeding"].startswith("priors: SeedSequence(seed, spawn_key=(2**31-1,))")
 
 
 # --- the command -------------------------------------------------------------------------------

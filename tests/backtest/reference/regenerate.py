@@ -1,7 +1,7 @@
-"""Regenerate the back-test references: ``python tests/reference/regenerate.py``.
+"""Regenerate the back-test references: ``python tests/backtest/reference/regenerate.py``.
 
 Runs ``crossing-sim run`` on every scenario in ``scenarios/`` (50 nights, seed 2018, in this
-process) and keeps the tables that the back test (tests/test_backtest.py) compares exactly:
+process) and keeps the tables that the back test (tests/backtest/test_backtest.py) compares exactly:
 ``summary.csv``, ``summary.json``, ``replications.csv``, ``trips.csv`` and the printed
 summary (``stdout.txt``, with the run time and the folder's path masked). Regenerate only
 when a change alters the random streams or the model on purpose, in a commit that says why.
@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = HERE.parents[2]
 SCENARIOS = ROOT / "scenarios"
 #: Files in scenarios/ that are not scenarios (a calibration's priors, a sensitivity's ranges).
 NOT_SCENARIOS = {"priors", "ranges"}

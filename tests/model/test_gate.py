@@ -16,17 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
+from conftest import clock, fates
 from crossing_sim import Fate, Outcome, scenario_from_dict, simulate
 
 NAN = math.nan
 CROSSED, TURNED_AWAY, GAVE_UP = Fate.CROSSED, Fate.TURNED_AWAY, Fate.GAVE_UP
 OPEN = 540.0  # 21:00
 
-
-def clock(minutes: float) -> str:
-    """The clock time ``"HH:MM"`` of a model time (whole minutes after 12:00)."""
-    total = (12 * 60 + int(minutes)) % (24 * 60)
-    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 def night(*, expected: int = 1, group_size: int = 1, set_out: str = "20:30",
@@ -43,9 +39,6 @@ def night(*, expected: int = 1, group_size: int = 1, set_out: str = "20:30",
     }
     return simulate(scenario_from_dict(raw), np.random.default_rng(0))
 
-
-def fates(out: Outcome) -> list[Fate]:
-    return [Fate(f) for f in out.groups.fate]
 
 
 # --- screening ---------------------------------------------------------------------------------

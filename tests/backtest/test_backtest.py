@@ -1,6 +1,7 @@
 """Back tests: fresh runs of every scenario match the stored reference tables byte for byte.
 
-The references in tests/reference/ were made with ``python tests/reference/regenerate.py``
+The references in tests/backtest/reference/ were made with
+``python tests/backtest/reference/regenerate.py``
 before the package was reorganised; a refactor must leave them unchanged. A change that alters
 the random streams on purpose regenerates them in a commit that says why.
 """

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from scipy import stats
 
+from conftest import BASELINE, fates
 from crossing_sim import (
     Fate,
     Outcome,
@@ -63,9 +64,6 @@ def replay(folder: Path, csv: str, expected: int, **gate: Any) -> Outcome:
     scenario = load_scenario(scenario_file(folder, replay_table(expected, **gate)))
     return simulate(scenario, np.random.default_rng(0))
 
-
-def fates(out: Outcome) -> list[Fate]:
-    return [Fate(f) for f in out.groups.fate]
 
 
 def assert_conserved(scenario: Scenario, out: Outcome) -> None:
@@ -247,7 +245,7 @@ def test_poisson_conserves_people(seed: int, rate: str) -> None:
 
 
 def test_poisson_with_the_baseline_ignores_message_and_journey(tmp_path: Path) -> None:
-    base = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+    base = BASELINE
     child = write(tmp_path / "poisson.toml",
                   f'extends = "{base}"\n[arrivals]\nmode = "poisson"\nrate = "40/h"\n')
     scenario = load_scenario(child)

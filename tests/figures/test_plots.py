@@ -12,7 +12,6 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import QuadMesh
@@ -21,11 +20,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from crossing_sim.cli.main import main
-from crossing_sim.figures import plots
+from conftest import invoke
+from crossing_sim import figures
+from crossing_sim.errors import ResultsError
+from crossing_sim.figures.axes import DAY0
+from crossing_sim.figures.style import PALETTE, STYLE
 from crossing_sim.model.fates import Fate
 from crossing_sim.results.reader import Results, load_results, read_table
-from crossing_sim.results.store import ResultsError
 
 SMALL = """\
 name = "small"
@@ -49,10 +50,6 @@ seats = 12
 """
 REPS = 30
 
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +189,7 @@ def test_reader_refuses_what_is_not_a_finished_results_folder(
 # --- the figures ---------------------------------------------------------------------------
 
 def test_throughput_shows_median_band_window_dawn_and_422(run: Results) -> None:
-    fig = render(plots.throughput(run))
+    fig = render(figures.throughput(run))
     ax = fig.axes[0]
     bands = run.point(0).series
     median = [line for line in ax.get_lines() if line.get_label() == "small"]
@@ -214,11 +211,11 @@ def test_throughput_shows_median_band_window_dawn_and_422(run: Results) -> None:
     assert "small" in fig.get_suptitle()
     # the gate's window is shaded: a span from 21:00 to 23:00 on the clock axis
     low, high = ax.get_xlim()
-    assert low <= plots.DAY0 + 21 / 24 < plots.DAY0 + 23.5 / 24 <= high
+    assert low <= DAY0 + 21 / 24 < DAY0 + 23.5 / 24 <= high
 
 
 def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
-    fig = render(plots.throughput(run, whatif))
+    fig = render(figures.throughput(run, whatif))
     ax = fig.axes[0]
     medians = {line.get_label(): line for line in ax.get_lines()}
     assert {"small", "two_lanes"} <= set(medians)
@@ -227,21 +224,38 @@ def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
     assert "each" in ax.get_title(loc="left")
 
 
+def test_the_palette_is_the_style_files_and_the_figures_draw_in_it(run: Results,
+                                                                  whatif: Results) -> None:
+    cycle = mpl.rc_params_from_file(STYLE, use_default_template=False)["axes.prop_cycle"]
+    assert tuple(cycle.by_key()["color"]) == PALETTE
+    assert PALETTE[0] == "#0072B2"  # Okabe-Ito blue first
+    medians = {line.get_label(): line.get_color()
+               for line in render(figures.throughput(run, whatif)).axes[0].get_lines()}
+    assert (medians["small"], medians["two_lanes"]) == PALETTE[:2]
+
+
+def test_the_package_exports_the_figures() -> None:
+    assert figures.__all__ == ["STYLE", "buses", "distribution", "fates", "queue", "sweep",
+                               "throughput", "write_figures"]
+    assert callable(figures.sweep)
+    assert figures.STYLE.is_file()
+
+
 def test_two_runs_of_one_scenario_are_told_apart_by_folder(
         run: Results, folders: dict[str, Path], tmp_path: Path) -> None:
     shutil.copytree(folders["run"], tmp_path / "again")
-    fig = render(plots.queue(run, load_results(tmp_path / "again")))
+    fig = render(figures.queue(run, load_results(tmp_path / "again")))
     assert legend_texts(fig)[:2] == ["small (run)", "small (again)"]
 
 
 def test_bands_come_from_arrays_not_one_line_per_replication(run: Results) -> None:
-    ax = render(plots.throughput(run)).axes[0]
+    ax = render(figures.throughput(run)).axes[0]
     assert len(ax.get_lines()) <= 4  # median, 422, dawn (and nothing per replication)
     assert len(ax.collections) == 1  # the 5-95 % band
 
 
 def test_queue_has_two_panels_with_bands(run: Results) -> None:
-    fig = render(plots.queue(run))
+    fig = render(figures.queue(run))
     top, bottom = fig.axes[:2]
     bands = run.point(0).series
     for ax, name in ((top, "queue"), (bottom, "holding")):
@@ -256,7 +270,7 @@ def test_queue_has_two_panels_with_bands(run: Results) -> None:
 
 
 def test_fates_waterfall_goes_from_expected_to_crossed(run: Results) -> None:
-    fig = render(plots.fates(run))
+    fig = render(figures.fates(run))
     ax = fig.axes[0]
     summary = run.point(0).summary
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
@@ -278,7 +292,7 @@ def test_fates_waterfall_goes_from_expected_to_crossed(run: Results) -> None:
 
 
 def test_distribution_marks_422_and_its_percentile(run: Results, whatif: Results) -> None:
-    fig = render(plots.distribution(run, whatif))
+    fig = render(figures.distribution(run, whatif))
     ax = fig.axes[0]
     assert lines_at(ax, x=422)
     crossed = run.point(0).crossed
@@ -297,7 +311,7 @@ def test_distribution_marks_422_and_its_percentile(run: Results, whatif: Results
 
 
 def test_buses_timeline_and_seats(run: Results) -> None:
-    fig = render(plots.buses(run))
+    fig = render(figures.buses(run))
     timeline, seats = fig.axes[:2]
     rows = [t.get_text() for t in timeline.get_yticklabels()]
     assert rows[0] == "bus 1"
@@ -313,7 +327,7 @@ def test_buses_timeline_and_seats(run: Results) -> None:
 def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
         folders: dict[str, Path]) -> None:
     results = load_results(folders["sweep2"])
-    fig = render(plots.sweep(results))
+    fig = render(figures.sweep(results))
     ax = fig.axes[0]
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     means = sorted(100 * p.summary["crossed_share"]["mean"] for p in results.points)
@@ -331,7 +345,7 @@ def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
 
 def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) -> None:
     results = load_results(folders["sweep1"])
-    fig = render(plots.sweep(results))
+    fig = render(figures.sweep(results))
     ax = fig.axes[0]
     mean = next(line for line in ax.get_lines() if line.get_label() == "mean")
     assert mean.get_xdata().tolist() == [1, 2, 3]
@@ -351,7 +365,7 @@ def test_sweep_over_two_sampled_factors_is_a_scatter(tmp_path: Path) -> None:
                           "--samples", "8", "--reps", "3", "--out", str(tmp_path / "s"))
     assert code == 0, err
     results = load_results(tmp_path / "s")
-    ax = render(plots.sweep(results)).axes[0]
+    ax = render(figures.sweep(results)).axes[0]
     dots = ax.collections[0]
     assert len(dots.get_offsets()) == 8
     assert np.asarray(dots.get_array()) == pytest.approx(
@@ -367,7 +381,7 @@ def test_sweep_over_scenario_files_names_them(tmp_path: Path) -> None:
     code, _, err = invoke("sweep", str(tmp_path / "small.toml"), "--vary", files, "--reps", "3",
                           "--out", str(tmp_path / "s"))
     assert code == 0, err
-    fig = render(plots.sweep(load_results(tmp_path / "s")))
+    fig = render(figures.sweep(load_results(tmp_path / "s")))
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["small", "wide"]
     assert lines_at(fig.axes[0], y=100 * 422 / 700)
 
@@ -375,26 +389,26 @@ def test_sweep_over_scenario_files_names_them(tmp_path: Path) -> None:
 def test_sweep_figure_refuses_a_run_and_three_factors(run: Results,
                                                       folders: dict[str, Path]) -> None:
     with pytest.raises(ResultsError, match="holds a run, not a sweep"):
-        plots.sweep(run)
+        figures.sweep(run)
     with pytest.raises(ResultsError, match="varies 3 factors"):
-        plots.sweep(load_results(folders["sweep3"]))
+        figures.sweep(load_results(folders["sweep3"]))
 
 
 def test_too_many_scenarios_in_one_figure_is_refused(folders: dict[str, Path]) -> None:
     with pytest.raises(ResultsError, match="7 scenarios in one figure"):
-        plots.throughput(load_results(folders["sweep7"]))
+        figures.throughput(load_results(folders["sweep7"]))
 
 
 def test_figures_leave_pyplot_and_the_global_style_alone(run: Results) -> None:
     before = dict(mpl.rcParams)
-    render(plots.fates(run))
+    render(figures.fates(run))
     assert dict(mpl.rcParams) == before
     assert "matplotlib.pyplot" not in sys.modules or not __import__(
         "matplotlib.pyplot").pyplot.get_fignums()
 
 
 def test_a_figure_shows_itself_in_a_notebook_without_pyplot(run: Results) -> None:
-    png = plots.distribution(run)._repr_png_()  # what IPython calls for a cell's value
+    png = figures.distribution(run)._repr_png_()  # what IPython calls for a cell's value
     assert png[:4] == b"\x89PNG"
 
 

@@ -8,13 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import BASELINE, SCENARIOS
 from crossing_sim.cli.common import FLAGS
 from crossing_sim.errors import ScenarioError
 from crossing_sim.experiment.design import Design, factor, parse_vary, points, read_sweep_file
 from crossing_sim.experiment.sweep import prepare
-
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-BASELINE = SCENARIOS / "baseline.toml"
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from crossing_sim.analysis.parameters import parse_range, read_ranges
-from crossing_sim.analysis.sensitivity import design_points, sensitivity
+from crossing_sim.analysis.sensitivity import FILES, design_points, sensitivity, write
 from crossing_sim.cli.analysis import sensitivity as sensitivity_command
-from crossing_sim.errors import ScenarioError
+from crossing_sim.errors import AnalysisError, ScenarioError
 
 #: A night without chance: everyone hears, walks at one speed, in families of two, and the
 #: table takes a fixed time a person. What crosses depends on the tables and the screening
@@ -179,8 +179,35 @@ def test_ranges_a_key_cannot_take_fail_before_any_night(known: Path, tmp_path: P
 
 
 def test_sobol_needs_a_power_of_two(known: Path, ranges_file: Path) -> None:
-    with pytest.raises(ScenarioError, match="--samples = 100: a Sobol design needs a power"):
+    with pytest.raises(AnalysisError, match="`samples` = 100: a Sobol design needs a power"
+                       ) as info:
         sensitivity(known, read_ranges(ranges_file), "sobol", samples=100)
+    assert info.value.for_cli({}).startswith("--samples = 100: a Sobol design needs a power")
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"method": "fast"}, '`method` = "fast": must be morris or sobol'),
+    ({"samples": 1}, "`samples` = 1: Morris needs at least 2 trajectories"),
+    ({"reps": 0}, "`reps` = 0: must be at least 1"),
+])
+def test_bad_settings_are_analysis_errors(known: Path, ranges_file: Path,
+                                          settings: dict[str, object], message: str) -> None:
+    with pytest.raises(AnalysisError) as info:
+        sensitivity(known, read_ranges(ranges_file), **settings)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_write_writes_the_tables_and_no_figures(known: Path, ranges_file: Path,
+                                               tmp_path: Path) -> None:
+    """The analysis writes its tables; its bar chart is drawn by crossing_sim.figures."""
+    result = sensitivity(known, read_ranges(ranges_file), "morris", samples=2, reps=1)
+    files = write(result, tmp_path / "out", ["crossing-sim", "sensitivity"], "[ranges]\n")
+    assert [p.name for p in files] == list(FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert (manifest["tool"], manifest["kind"]) == ("crossing-sim", "sensitivity")
+    assert {"version", "created", "python", "numpy", "simpy"} <= set(manifest)
+    assert manifest["seeding"].startswith("design: SeedSequence(seed, spawn_key=(2**31-2,))")
 
 
 def test_command_writes_ranking_and_chart(known: Path, ranges_file: Path,

@@ -15,17 +15,13 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from conftest import clock
 from crossing_sim import Fate, Outcome, Scenario, scenario_from_dict, simulate
 from crossing_sim.model.fates import FATES
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 QUEUED_FATES = (Fate.TURNED_AWAY, Fate.AT_GATE, Fate.REFUSED, Fate.CROSSED)
 
-
-def clock(minutes: int) -> str:
-    """The clock time of a model time (whole minutes after the 12:00 start)."""
-    total = (12 * 60 + minutes) % (24 * 60)
-    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 # --- strategies --------------------------------------------------------------------------------

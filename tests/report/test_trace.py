@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from click.testing import CliRunner
 
+from conftest import BASELINE
 from crossing_sim import Fate, scenario_from_dict, simulate
 from crossing_sim.cli.main import main
 from crossing_sim.report.trace import events, narrate
-
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 
 
 def tiny_night() -> tuple[object, object]:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from conftest import fates
 from crossing_sim import Fate, Outcome, scenario_from_dict, simulate
 
 NAN = math.nan
@@ -31,9 +32,6 @@ def night(*, expected: int = 2, group_size: Any = 1, seed: int = 0,
     }
     return simulate(scenario_from_dict(raw), np.random.default_rng(seed))
 
-
-def fates(out: Outcome) -> list[Fate]:
-    return [Fate(f) for f in out.groups.fate]
 
 
 # --- families ----------------------------------------------------------------------------------

@@ -1,0 +1,350 @@
+"""The figures of one night's scenarios: throughput, the queue, the fates, the crossed count's
+distribution and the buses.
+
+Each takes results read back by :mod:`crossing_sim.results.reader` (folders, or some points of
+a sweep) and returns a matplotlib Figure; nothing here runs the model. Bands are read from the
+stored quantiles over the time grid, so a figure of 10,000 replications costs no more than one
+of 100.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from crossing_sim.errors import ResultsError
+from crossing_sim.figures.axes import (
+    Drawable,
+    case_handles,
+    cases_of,
+    clock,
+    clock_axis,
+    clock_limits,
+    gate_marks,
+    labels,
+    legend,
+    range_text,
+    titles,
+)
+from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, styled
+from crossing_sim.model.fates import FATES, Fate
+from crossing_sim.report.summary import ordinal
+from crossing_sim.results.reader import PointResult
+from crossing_sim.scenario.observed import OBSERVED_CROSSED
+
+__all__ = ["BAND_NOTE", "buses", "distribution", "fates", "queue", "throughput"]
+
+BAND_NOTE: Final = "lines: median; bands: 5-95 % of simulated nights"
+
+# --- the figures -------------------------------------------------------------------------
+
+@styled
+def throughput(*results: Drawable) -> Figure:
+    """Cumulative people through the gate over clock time, each scenario's median and 5-95 %
+    band, the gate's window shaded, dawn marked and the real 422 as a line."""
+    cases = cases_of(results)
+    fig = NotebookFigure(figsize=(10, 6))
+    ax = fig.add_subplot()
+    top = float(OBSERVED_CROSSED)
+    for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
+        top = max(top, _band(ax, case, "crossed", colour, label))
+    ax.axhline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
+    ax.set_ylim(0, top * 1.06)
+    marks = gate_marks(ax, cases)
+    clock_axis(ax, clock_limits(cases))
+    ax.set_ylabel("people through the gate, cumulative (people)")
+    legend(fig, [ax], last=marks)
+    titles(fig, ax, "People through the gate", cases, BAND_NOTE)
+    return fig
+
+
+@styled
+def queue(*results: Drawable) -> Figure:
+    """People waiting at the gate (top) and in the holding area behind it (bottom), each
+    scenario's median and 5-95 % band over clock time."""
+    cases = cases_of(results)
+    fig = NotebookFigure(figsize=(10, 7.5))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for ax, name, ylabel in ((top, "queue", "waiting at the gate\n(people)"),
+                             (bottom, "holding", "in the holding area\n(people)")):
+        high = 1.0
+        for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
+            high = max(high, _band(ax, case, name, colour, label))
+        ax.set_ylim(0, high * 1.08)
+        ax.set_ylabel(ylabel)
+    capacities = {c.scenario.holding.capacity for c in cases}
+    if len(capacities) == 1 and (capacity := capacities.pop()) is not None:
+        bottom.axhline(capacity, **REFERENCE, label=f"holding capacity: {capacity}")
+        bottom.set_ylim(0, max(bottom.get_ylim()[1], capacity * 1.08))
+    marks, _ = gate_marks(top, cases), gate_marks(bottom, cases)
+    top.xaxis.set_tick_params(labelbottom=True)
+    clock_axis(bottom, clock_limits(cases))
+    legend(fig, [top, bottom], last=marks)
+    titles(fig, top, "Waiting at the gate and behind it", cases, BAND_NOTE)
+    return fig
+
+
+@styled
+def fates(*results: Drawable) -> Figure:
+    """Where the expected people went: a waterfall from those expected, losing each fate in
+    the order the night can lose them, to those who crossed, split into those on buses that
+    left and those still waiting for one (means over replications)."""
+    cases = cases_of(results)
+    losses = [f for f in FATES if f is not Fate.CROSSED]
+    shown = [f for f in losses if any(c.summary["fates"][f.key]["mean"] >= 0.05 for c in cases)]
+    hidden = [f.label for f in losses if f not in shown]
+    rows = ["expected", *(f.label for f in shown), "crossed",
+            "crossed: on buses that left", "crossed: still waiting for a bus"]
+    fig = NotebookFigure(figsize=(10, min(9, 1.6 + 0.5 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
+    ax = fig.add_subplot()
+    height = 0.8 / len(cases)
+    for i, (case, colour) in enumerate(zip(cases, palette(), strict=False)):
+        y = np.arange(len(rows)) + (i - (len(cases) - 1) / 2) * height
+        spans, kinds = _waterfall(case, shown)
+        for (left, width), kind, yy in zip(spans, kinds, y, strict=True):
+            ax.barh(yy, width, left=left, height=height * 0.9, color=colour,
+                    alpha=0.45 if kind == "loss" else 1.0, hatch="//" if kind == "loss" else None,
+                    edgecolor=colour, linewidth=0)
+            if len(cases) <= 3:
+                text = f"{'-' if kind == 'loss' else ''}{_people(width)}"
+                ax.annotate(text, (left + width, yy), xytext=(4, 0), textcoords="offset points",
+                            va="center", fontsize=10.5 if len(cases) > 1 else 12)
+    ax.axvline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("people (mean per simulated night)")
+    _share_axis(ax, cases)
+    handles = [Patch(color="0.3", label="totals: expected, crossed, and how they left"),
+               Patch(facecolor="0.3", alpha=0.45, hatch="//", label="lost at this step")]
+    legend(fig, [ax], [*case_handles(cases), *handles])
+    note = "each bar: mean over simulated nights"
+    if hidden:
+        note += "; not shown (none on average): " + ", ".join(hidden)
+    titles(fig, ax, "Where the expected people went", cases, note, width=70)
+    return fig
+
+
+@styled
+def distribution(*results: Drawable) -> Figure:
+    """How many crossed, across replications: a histogram per scenario, the real 422 marked
+    and where it falls among the simulated nights."""
+    cases = cases_of(results)
+    counts = [c.crossed for c in cases]
+    edges = _integer_bins(counts)
+    fig = NotebookFigure(figsize=(10, 6))
+    ax = fig.add_subplot()
+    alpha = 0.55 if len(cases) == 1 else 0.25
+    for case, label, crossed, colour in zip(cases, labels(cases), counts, palette(),
+                                            strict=False):
+        weights = np.full(crossed.size, 100 / max(crossed.size, 1))
+        ax.hist(crossed, list(edges), weights=weights, histtype="stepfilled", color=colour,
+                alpha=alpha, linewidth=0)
+        ax.hist(crossed, list(edges), weights=weights, histtype="step", color=colour, linewidth=2,
+                label=f"{label}: {_where(case)}")
+    ax.axvline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
+    ax.set_xlabel("people who crossed in a simulated night (people)")
+    ax.set_ylabel("simulated nights (%)")
+    _share_axis(ax, cases)
+    legend(fig, [ax])
+    reps = sorted({c.replications for c in cases})
+    width = edges[1] - edges[0]
+    titles(fig, ax, "People who crossed, night by night", cases,
+           f"bins of {width:g} {'person' if width == 1 else 'people'}; "
+           + ("the bars add up to 100 % of the nights" if len(cases) == 1 else
+              f"each scenario's bars add up to 100 % of its {range_text(reps)} nights"))
+    return fig
+
+
+@styled
+def buses(*results: Drawable) -> Figure:
+    """The buses: when each started loading and when it left (left, medians with the 5-95 %
+    of departures), and the people aboard each (right), over the nights it was used."""
+    cases = cases_of(results)
+    stats = [_bus_stats(c) for c in cases]
+    rows = sorted({key for s in stats for key in s})
+    if not rows:
+        raise ResultsError(f"{cases[0].results.folder}: no bus carried anyone in any "
+                           "replication, so there is no bus timeline to draw")
+    fig = NotebookFigure(figsize=(12, min(9, 2 + 0.45 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
+    timeline, seats = fig.subplots(1, 2, sharey=True, width_ratios=[2.6, 1])
+    height = 0.8 / len(cases)
+    limits = clock_limits(cases)
+    for i, (case, stat, colour) in enumerate(zip(cases, stats, palette(), strict=False)):
+        offset = (i - (len(cases) - 1) / 2) * height
+        for y, key in enumerate(rows):
+            if key in stat:
+                _draw_trip(timeline, seats, case, stat[key], y + offset, height, colour, limits)
+    many = any(len(s) > c.scenario.buses.count for s, c in zip(stats, cases, strict=True))
+    timeline.set_yticks(range(len(rows)),
+                        [f"bus {b + 1}" + (f", trip {t + 1}" if many else "") for b, t in rows])
+    timeline.set_ylim(len(rows) - 0.5, -0.5)
+    marks = gate_marks(timeline, cases)
+    clock_axis(timeline, limits)
+    timeline.grid(axis="y", visible=False)
+    seat_counts = {c.scenario.buses.seats for c in cases}
+    for n in seat_counts:
+        seats.axvline(n, **REFERENCE, label=f"seats per bus: {n}")
+    seats.set_xlim(0, max(seat_counts) * 1.3)
+    seats.set_xlabel("people aboard (people)")
+    seats.grid(axis="y", visible=False)
+    handles = [Patch(color="0.5", alpha=0.4, label="loading (median start to median departure)"),
+               Line2D([], [], color="0.3", marker="o", linestyle="-",
+                      label="departure (median, 5-95 % of nights)")]
+    if any(math.isnan(t.depart) for s in stats for t in s.values()):
+        handles.append(Patch(facecolor="0.5", alpha=0.4, hatch="//",
+                             label="loading, had not left by the end"))
+    legend(fig, [timeline, seats], [*case_handles(cases), *handles], last=marks)
+    titles(fig, timeline, "The buses", cases,
+           "medians over the nights a bus was used, whiskers 5-95 %; "
+           "a % says how often a bus was used, if not every night", width=80)
+    return fig
+
+
+# --- pieces of the figures ----------------------------------------------------------------
+
+def _people(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _where(case: PointResult) -> str:
+    """Where the real 422 falls among a scenario's simulated nights."""
+    obs = case.summary["observed"]
+    pct, share = float(obs["percentile"]), float(obs["p_at_most"])
+    if share <= 0:
+        return f"every night more than {OBSERVED_CROSSED}"
+    if share >= 1:
+        return f"every night {OBSERVED_CROSSED} or fewer"
+    return (f"{OBSERVED_CROSSED} at the {ordinal(round(pct))} percentile "
+            f"({100 * share:.0f} % of nights had {OBSERVED_CROSSED} or fewer)")
+
+
+def _share_axis(ax: Axes, cases: Sequence[PointResult]) -> None:
+    """A second x scale in % of those expected, when every scenario expects the same number."""
+    expected = {c.expected for c in cases}
+    if len(expected) != 1:
+        return
+    n = expected.pop()
+
+    def to_share(people: Any) -> Any:
+        return np.asarray(people) / n * 100
+
+    def to_people(share: Any) -> Any:
+        return np.asarray(share) * n / 100
+
+    top = ax.secondary_xaxis("top", functions=(to_share, to_people))
+    top.set_xlabel(f"share of the {n} expected (%)")
+
+
+def _integer_bins(samples: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """Histogram bins on whole people, shared by every scenario (and reaching the 422): one
+    person each over a short range, else the narrowest Freedman-Diaconis width of the
+    scenarios (Sturges' where most nights had the same count), at most 100 bins."""
+    values = np.concatenate([*samples, [OBSERVED_CROSSED]])
+    low, high = int(values.min()), int(values.max())
+    width = 1
+    if high - low > 60:
+        widths = []
+        for sample in samples:
+            spread = float(np.subtract(*np.percentile(sample, [75, 25])))
+            edges = np.histogram_bin_edges(sample, "fd" if spread > 0 else "sturges")
+            widths.append(float(edges[1] - edges[0]) if edges.size > 2 else high - low)
+        width = max(1, round(min(widths)), math.ceil((high - low) / 100))
+    return np.arange(low - 0.5, high + width + 0.5, width)
+
+
+def _band(ax: Axes, case: PointResult, name: str, colour: str, label: str) -> float:
+    """A series' median and 5-95 % band over clock time; returns the band's top."""
+    b = case.series
+    x = clock(case, b.t)
+    low, mid, high = (b.quantile(name, q) for q in (0.05, 0.5, 0.95))
+    ax.fill_between(x, low, high, color=colour, alpha=0.22, linewidth=0)
+    ax.plot(x, mid, color=colour, label=label, zorder=3)  # over the axis at zero
+    return float(high.max())
+
+
+# --- fates ---------------------------------------------------------------------------------
+
+def _waterfall(case: PointResult, shown: Sequence[Fate]) -> tuple[list[tuple[float, float]],
+                                                                   list[str]]:
+    """The bars of a waterfall as (left, width), and each bar's kind."""
+    s = case.summary
+    remaining = float(s["expected"])
+    spans, kinds = [(0.0, remaining)], ["total"]
+    for fate in shown:
+        lost = float(s["fates"][fate.key]["mean"])
+        remaining -= lost
+        spans.append((remaining, lost))
+        kinds.append("loss")
+    by_bus, waiting = s["buses"]["left_by_bus_mean"], s["buses"]["left_waiting_mean"]
+    spans += [(0.0, float(s["fates"]["crossed"]["mean"])), (0.0, float(by_bus)),
+              (float(by_bus), float(waiting))]
+    kinds += ["total", "part", "part"]
+    return spans, kinds
+
+
+# --- buses ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _TripStats:
+    """One bus trip (a bus's k-th trip of the night) over the nights it ran."""
+
+    used: float  # share of nights it carried anyone
+    load_start: float  # medians, minutes after the start clock
+    depart: float  # NaN if it never left
+    depart_low: float
+    depart_high: float
+    people: float
+    people_low: float
+    people_high: float
+
+
+def _bus_stats(case: PointResult) -> dict[tuple[int, int], _TripStats]:
+    """Each (bus, trip)'s times and loads, from the stored trips of all replications."""
+    t = case.trips
+    n = t.bus.size
+    order = np.lexsort((t.load_start, t.bus, t.replication))
+    rep, bus = t.replication[order], t.bus[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (rep[1:] != rep[:-1]) | (bus[1:] != bus[:-1])
+    trip = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    stats = {}
+    for b, k in sorted({(int(x), int(y)) for x, y in zip(bus, trip, strict=True)}):
+        mine = order[(bus == b) & (trip == k)]
+        depart = t.depart[mine][~np.isnan(t.depart[mine])]
+        d = np.quantile(depart, [0.05, 0.5, 0.95]) if depart.size else np.full(3, np.nan)
+        people = np.quantile(t.people[mine], [0.05, 0.5, 0.95])
+        stats[(b, k)] = _TripStats(
+            used=mine.size / case.replications, load_start=float(np.median(t.load_start[mine])),
+            depart=d[1], depart_low=d[0], depart_high=d[2],
+            people=people[1], people_low=people[0], people_high=people[2])
+    return stats
+
+
+def _draw_trip(timeline: Axes, seats: Axes, case: PointResult, s: _TripStats, y: float,
+               height: float, colour: str, limits: tuple[float, float]) -> None:
+    start = clock(case, s.load_start)
+    if math.isnan(s.depart):  # loaded but never left by the end
+        timeline.barh(y, limits[1] - start, left=start, height=height * 0.85, color=colour,
+                      alpha=0.4, hatch="//")
+    else:
+        end, low, high = (clock(case, v) for v in (s.depart, s.depart_low, s.depart_high))
+        timeline.barh(y, end - start, left=start, height=height * 0.85, color=colour, alpha=0.4,
+                      linewidth=0)
+        timeline.errorbar(end, y, xerr=[[end - low], [high - end]], fmt="o", color=colour,
+                          markersize=6, capsize=3, linewidth=1.5)
+    seats.barh(y, s.people, height=height * 0.85, color=colour)
+    seats.errorbar(s.people, y, xerr=[[s.people - s.people_low], [s.people_high - s.people]],
+                   fmt="none", ecolor="0.2", capsize=3, linewidth=1.2)
+    if s.used < 0.995:
+        seats.annotate(f"{100 * s.used:.0f} %", (s.people_high, y), xytext=(6, 0),
+                       textcoords="offset points", va="center", fontsize=10.5)
+
