@@ -2,4 +2,6 @@
 
 from crossing_sim.cli.main import main
 
+__all__: list[str] = []
+
 main()

@@ -44,7 +44,7 @@ from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.replications import Replications, Task
 from crossing_sim.experiment.run import Plan, run_experiment
-from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.experiment.seeding import CALIBRATION_PRIORS, DEFAULT_SEED, stream_rng
 from crossing_sim.results.batches import Batch, unpacked
 from crossing_sim.scenario.loading import build_scenario, resolve
 
@@ -54,7 +54,7 @@ __all__ = ["LEVELS", "PRIOR_STREAM", "SEEDING", "BoolArray", "Calibration", "Set
 BoolArray = NDArray[np.bool_]
 
 #: The spawn key of the Generator that draws from the priors (points use (point, rep)).
-PRIOR_STREAM: Final = 2**31 - 1
+PRIOR_STREAM: Final = CALIBRATION_PRIORS
 #: How a calibration's random numbers are seeded (its manifest says so).
 SEEDING: Final = ("priors: SeedSequence(seed, spawn_key=(2**31-1,)); draw i's nights: "
                   "SeedSequence(seed, spawn_key=(i, replication)), replication 0 decides "
@@ -180,7 +180,7 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[
         raise ScenarioError(rule="is observed twice", key=names[0], file=param("observed"))
     executor = executor or SerialExecutor()
     n = settings.samples
-    rng = np.random.default_rng(np.random.SeedSequence(settings.seed, spawn_key=(PRIOR_STREAM,)))
+    rng = stream_rng(settings.seed, PRIOR_STREAM)
     draws = np.column_stack([p.sample(rng, n) for p in priors]).reshape(n, len(priors))
     points = [{p.key: p.value(float(x)) for p, x in zip(priors, row, strict=True)}
               for row in draws]

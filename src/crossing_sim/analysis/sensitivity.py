@@ -41,7 +41,13 @@ from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.run import Plan, run_experiment
-from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.experiment.seeding import (
+    DEFAULT_SEED,
+    SENSITIVITY_ANALYSIS,
+    SENSITIVITY_DESIGN,
+    stream_rng,
+    stream_state,
+)
 from crossing_sim.results.provenance import provenance
 from crossing_sim.results.store import new_folder, write_atomic, write_json
 
@@ -52,8 +58,8 @@ METHODS: Final = ("morris", "sobol")
 #: Grid levels of a Morris design.
 MORRIS_LEVELS: Final = 4
 #: Spawn keys of the Generators that draw the design and resample the indices.
-DESIGN_STREAM: Final = 2**31 - 2
-ANALYSIS_STREAM: Final = 2**31 - 3
+DESIGN_STREAM: Final = SENSITIVITY_DESIGN
+ANALYSIS_STREAM: Final = SENSITIVITY_ANALYSIS
 DEFAULT_SAMPLES: Final = {"morris": 20, "sobol": 128}
 #: How an analysis's random numbers are seeded (its manifest says so).
 SEEDING: Final = ("design: SeedSequence(seed, spawn_key=(2**31-2,)); point p's nights: "
@@ -169,7 +175,7 @@ def sensitivity(scenario: str | Path, ranges: Sequence[Range], method: str = "mo
 
 
 def _sample(problem: dict[str, Any], method: str, samples: int, seed: int) -> FloatArray:
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,)))
+    rng = stream_rng(seed, DESIGN_STREAM)
     if method == "morris":
         from SALib.sample import morris
 
@@ -188,7 +194,7 @@ def _analyze(problem: dict[str, Any], method: str, design: FloatArray, output: F
         names = (("mu", "mu_star", "sigma", "mu_star_conf") if method == "morris" else
                  ("S1", "S1_conf", "ST", "ST_conf"))
         return {name: [0.0] * k for name in names}
-    state = np.random.SeedSequence(seed, spawn_key=(ANALYSIS_STREAM,)).generate_state(1)
+    state = stream_state(seed, ANALYSIS_STREAM).generate_state(1)
     if method == "morris":
         from SALib.analyze import morris
 

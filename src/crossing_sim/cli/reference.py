@@ -16,6 +16,8 @@ import click
 
 from crossing_sim.scenario.spec import Scenario
 
+__all__ = ["api_reference", "command_reference", "reference", "scenario_reference"]
+
 _KINDS = {
     "int": "whole number", "float": "number", "prob": "probability (0 to 1)",
     "bool": "true / false", "text": "text", "option": "one of", "duration": "duration",

@@ -14,6 +14,8 @@ from crossing_sim.model.night import simulate
 from crossing_sim.report.trace import EVENT_COLUMNS, clock, events, narrate
 from crossing_sim.scenario.loading import load_scenario
 
+__all__ = ["animate", "trace"]
+
 
 @click.command(context_settings=CONTEXT)
 @scenario_argument

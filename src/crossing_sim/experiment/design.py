@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crossing_sim.errors import ScenarioError, param, show_value
+from crossing_sim.experiment.seeding import latin_hypercube_seed
 from crossing_sim.scenario.units import (
     UNITS,
     format_clock,
@@ -29,6 +30,10 @@ from crossing_sim.scenario.units import (
     split_quantity,
     unit_of,
 )
+
+__all__ = ["DESIGNS", "MAX_POINTS", "SCENARIO_KEY", "SWEEP_KEYS", "Design", "Factor", "Scale",
+           "SweepFile", "describe", "factor", "parse_vary", "points", "read_sweep_file", "scale_of",
+           "sweep_error"]
 
 SCENARIO_KEY = "scenario"
 DESIGNS = ("grid", "lhs")
@@ -214,7 +219,8 @@ def _latin_hypercube(factors: Sequence[Factor], design: Design,
     listed = [f for f in factors if not f.is_range]
     if not ranged:
         raise sweep_error("an lhs design needs at least one range, e.g. gate.open=19:00..23:00")
-    unit = qmc.LatinHypercube(d=len(ranged), seed=seed).random(design.samples)
+    hypercube = qmc.LatinHypercube(d=len(ranged), seed=latin_hypercube_seed(seed))
+    unit = hypercube.random(design.samples)
     out = []
     for row in unit:
         point: dict[str, object] = {}

@@ -22,6 +22,9 @@ from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.scenario.spec import Scenario
 
+__all__ = ["SMALL_STUDY", "DaskExecutor", "Executor", "PoolExecutor", "SerialExecutor",
+           "choose_executor", "make_executor"]
+
 
 class Executor(Protocol):
     """Runs tasks of a set of scenarios (one per sweep point) and yields finished batches."""

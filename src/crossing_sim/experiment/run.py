@@ -25,6 +25,8 @@ from crossing_sim.results.record import ROW_FIELDS, TRIP_FIELDS
 from crossing_sim.results.store import Store
 from crossing_sim.scenario.spec import Scenario
 
+__all__ = ["MAX_BATCH", "Plan", "missing_tasks", "run_experiment"]
+
 #: Largest batch of replications sent as one task.
 MAX_BATCH = 200
 

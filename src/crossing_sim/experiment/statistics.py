@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "position"]
+
 CONFIDENCE = 0.95
 
 

@@ -19,6 +19,8 @@ from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.log import Log
 from crossing_sim.scenario.spec import Buses
 
+__all__ = ["BusLoader", "Process"]
+
 Process = Generator[simpy.Event, object, None]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+__all__ = ["FATES", "Fate"]
+
 
 class Fate(IntEnum):
     """Where a family group ended the night, in the order the night can lose them."""

@@ -19,6 +19,8 @@ from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.log import Log
 from crossing_sim.scenario.spec import GateRules
 
+__all__ = ["GateQueue", "Process"]
+
 Process = Generator[simpy.Event, object, None]
 
 # plain ints in the hot loop: numpy converts IntEnum members several times slower

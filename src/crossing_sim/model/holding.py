@@ -10,6 +10,8 @@ from collections import deque
 
 import simpy
 
+__all__ = ["HoldingArea"]
+
 
 class HoldingArea:
     """Families waiting for buses, first come first served, with the people still to board."""

@@ -16,6 +16,8 @@ from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.fates import Fate
 from crossing_sim.scenario.spec import Checkpoint, Origin, Scenario
 
+__all__ = ["Travellers", "direct", "form_groups", "travel"]
+
 
 @dataclass(frozen=True)
 class Travellers:

@@ -12,6 +12,8 @@ from array import array
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = ["NAN", "Log", "floats", "ints"]
+
 NAN = math.nan
 
 

@@ -9,6 +9,8 @@ import numpy as np
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.fates import FATES, Fate
 
+__all__ = ["Boardings", "Groups", "Outcome", "Series", "Trips"]
+
 
 @dataclass(frozen=True)
 class Groups:

@@ -18,6 +18,8 @@ from crossing_sim.model.outcome import Outcome
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import MINUTES_PER_DAY, format_clock
 
+__all__ = ["EVENT_COLUMNS", "Event", "clock", "events", "narrate"]
+
 #: Columns of the raw event log (``crossing-sim trace --csv``).
 EVENT_COLUMNS = ("minutes", "clock", "group", "people", "event", "detail")
 

@@ -36,6 +36,9 @@ from crossing_sim.results.record import (
     trip_row,
 )
 
+__all__ = ["BAND_LEVELS", "RESULTS_ROOT", "Store", "default_run_dir", "new_folder", "safe_name",
+           "write_atomic", "write_json"]
+
 RESULTS_ROOT = Path("results")
 #: Quantile levels of the time-series bands in ``series.npz``.
 BAND_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)

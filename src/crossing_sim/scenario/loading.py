@@ -19,6 +19,9 @@ from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
+__all__ = ["MAX_FILE_BYTES", "MAX_REPLAY_BYTES", "SET_SOURCE", "Resolved", "build_scenario",
+           "load_scenario", "parse_override", "read_replay", "read_toml", "resolve"]
+
 SET_SOURCE = param("overrides")
 MAX_FILE_BYTES = 1_000_000
 MAX_REPLAY_BYTES = 50_000_000  # a replay CSV: up to a million groups

@@ -27,6 +27,8 @@ from typing import Final
 from crossing_sim.errors import ScenarioError
 from crossing_sim.scenario.units import MINUTES_PER_DAY, is_number, parse_clock_seconds
 
+__all__ = ["HEADERS", "Arrival", "ArrivalsFile", "parse_replay"]
+
 #: The two headers a replay file may start with: the first column's name says how times are
 #: written.
 HEADERS: Final = ("clock,size", "minutes,size")

@@ -24,6 +24,8 @@ from crossing_sim.scenario.units import (
     parse_rate,
 )
 
+__all__ = ["NONE_WORDS", "RATE_BOUNDS", "Context", "build", "param", "parse_value", "with_defaults"]
+
 T = TypeVar("T")
 
 #: Written in a file to say that an optional value is absent.

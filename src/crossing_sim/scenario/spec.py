@@ -22,6 +22,10 @@ from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
 from crossing_sim.scenario.schema import Context, build, param
 from crossing_sim.scenario.units import parse_clock
 
+__all__ = ["ARRIVAL_MODES", "CLOSING_RULES", "DEPARTURE_RULES", "Arrivals", "Buses", "Checkpoint",
+           "GateRules", "Holding", "Journey", "Message", "Origin", "Population", "RoadCut",
+           "Scenario", "check_consistency", "lookup", "scenario_from_dict"]
+
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 DEPARTURE_RULES = ("when_full", "convoy")
 ARRIVAL_MODES = ("journey", "poisson", "replay")
