@@ -10,7 +10,7 @@ key, broken TOML, truncated or non-UTF-8 bytes, circular or missing ``extends``)
 random command-line arguments, then runs ``crossing-sim check`` (and for small valid
 scenarios ``crossing-sim run --reps 1``) in this process through click's test runner. A
 case that ends any other way is printed with a snippet for ``corpus/cases.toml``, the
-corpus of nasty cases that ``tests/test_corpus.py`` keeps as regression tests.
+corpus of nasty cases that ``tests/fuzz/test_corpus.py`` keeps as regression tests.
 """
 
 from __future__ import annotations

@@ -22,10 +22,10 @@ intervals reject the formula computed with an arrival rate 5 % off.
 Checks that need no statistics live elsewhere and are not repeated here: the deterministic
 window (everyone at the gate at opening, fixed screening s, c tables, window W: exactly
 c * floor(W / s) screened under ``cut_off``, c * ceil(W / s) under ``finish_screening``,
-everyone under ``finish_queue``) is ``tests/test_gate.py::test_deterministic_window``; that
+everyone under ``finish_queue``) is ``tests/model/test_gate.py::test_deterministic_window``; that
 no more than buses x seats x (1 + return_trips) people leave by bus is checked on every random
-night in ``tests/test_invariants.py::check_buses`` and by hand in
-``tests/test_buses.py::test_seats_times_buses_caps_who_leaves_by_bus``.
+night in ``tests/properties/test_invariants.py::check_buses`` and by hand in
+``tests/model/test_buses.py::test_seats_times_buses_caps_who_leaves_by_bus``.
 
 See ``docs/validation.md`` for the formulas, sources and the agreement measured.
 """

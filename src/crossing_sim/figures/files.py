@@ -15,7 +15,7 @@ from typing import Any, Final
 from matplotlib import style
 from matplotlib.figure import Figure
 
-from crossing_sim.errors import ResultsError
+from crossing_sim.errors import ResultsError, param
 from crossing_sim.figures.axes import MAX_CURVES
 from crossing_sim.figures.night import buses, distribution, fates, queue, throughput
 from crossing_sim.figures.style import STYLE
@@ -45,7 +45,8 @@ def figures(results: Results, kind: str = "all", compare: Sequence[Results] = ()
         suffix += "-points-" + "-".join(str(p) for p in points)
     if kind == "sweep" or (kind == "all" and results.kind == "sweep"):
         if compare and kind == "sweep":
-            raise ResultsError("the sweep figure shows one sweep; leave out --compare")
+            raise ResultsError("the sweep figure shows one sweep; leave out "
+                               f"{param('compare')}")
         try:
             out["sweep"] = sweep(results)
         except ResultsError as exc:

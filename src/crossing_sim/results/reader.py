@@ -38,7 +38,7 @@ Table = dict[str, FloatArray]
 #: The files of a finished results folder (see results/README.md).
 FILES: Final = ("manifest.json", "summary.json", "replications.csv", "trips.csv",
                 "series.npz")
-#: The figures ``crossing-sim plot`` draws (see crossing_sim.figures.plots), and its file formats.
+#: The figures ``crossing-sim plot`` draws (see crossing_sim.figures), and its file formats.
 KINDS: Final = ("throughput", "queue", "fates", "distribution", "sweep", "buses")
 FORMATS: Final = ("png", "svg", "pdf")
 _EMPTY_FIELD = re.compile(r",(?=,|\r?\n|$)")
