@@ -233,3 +233,15 @@ def test_real_process_bad_input_no_traceback(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "is not UTF-8" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_real_process_unknown_scheduler_scheme_one_line(tiny_file: Path) -> None:
+    """An address Dask cannot use is refused before a client is made (which would linger for
+    20 s and print a traceback when collected)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "crossing_sim", "run", str(tiny_file),
+         "--scheduler", "nonsense://x"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "unknown address scheme 'nonsense'" in result.stderr

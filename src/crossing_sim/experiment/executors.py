@@ -151,8 +151,12 @@ class DaskExecutor:
 def _check_address(address: str) -> None:
     """Reject an address Dask cannot parse before a client is made (it would linger)."""
     from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import backends
 
     scheme, location = parse_address(address)
+    if scheme not in backends:
+        raise ValueError(f"unknown address scheme {scheme!r} (known schemes: "
+                         f"{', '.join(sorted(backends))})")
     if scheme in ("tcp", "tls"):
         parse_host_port(location)
 
