@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 import crossing_sim
-from crossing_sim import replication_rng, simulate
+from crossing_sim import replication_streams, simulate
 from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
 from crossing_sim.experiment.run import Plan, run_experiment
@@ -83,7 +83,7 @@ def overhead(reps: int, folder: Path) -> tuple[float, float]:
     """(model ms, experiment-layer ms) per replication, serial, same replications."""
     prepared = prepare(BASELINE)
     scenario = prepared[0].scenario
-    model = timed(lambda: [simulate(scenario, replication_rng(2018, i)) for i in range(reps)])
+    model = timed(lambda: [simulate(scenario, replication_streams(2018, i)) for i in range(reps)])
     plan = Plan([scenario], 2018, reps)
     whole = timed(lambda: execute(prepared, plan, spec_of("run", prepared, plan, [], Design()),
                                   SerialExecutor(), folder))

@@ -29,13 +29,15 @@ from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 import crossing_sim
-from crossing_sim import Fate, Scenario, load_scenario, replication_rng, simulate
+from crossing_sim import Fate, Scenario, Streams, load_scenario, replication_streams, simulate
+from crossing_sim.experiment.seeding import replication_seed
 from crossing_sim.scenario.distributions import Choice
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -223,19 +225,27 @@ def time_interleaved(models: dict[str, Model], seed: int, reps: int,
     names = list(models)
     for i in range(warmup):
         for name in names:
-            models[name](replication_rng(seed, i, point=1))
+            models[name](randomness(name, seed, i, point=1))
     gc.collect()
     seconds = {name: np.empty(reps) for name in names}
     for i in range(reps):
         for name in names if i % 2 == 0 else names[::-1]:
-            rng = replication_rng(seed, i)
+            rng = randomness(name, seed, i)
             start = time.perf_counter()
             models[name](rng)
             seconds[name][i] = time.perf_counter() - start
     return seconds
 
 
-def project_crossed(scenario: Scenario, rng: np.random.Generator) -> int:
+def randomness(name: str, seed: int, i: int, point: int | None = None) -> Any:
+    """Replication ``i``'s random numbers as each model takes them: the project its component
+    streams, the floor a Generator from the same SeedSequence (made outside the timed part)."""
+    if name == "project":
+        return replication_streams(seed, i, point)
+    return np.random.default_rng(replication_seed(seed, i, point))
+
+
+def project_crossed(scenario: Scenario, rng: Streams) -> int:
     """People who crossed in one replication of the project's model (not timed)."""
     return int(simulate(scenario, rng).people_by_fate()[Fate.CROSSED])
 
@@ -288,9 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = time_interleaved(models, args.seed, args.reps, args.warmup)
     checks = range(min(args.reps, 50))
     crossed = {
-        "project": float(np.mean([project_crossed(scenario, replication_rng(args.seed, i))
+        "project": float(np.mean([project_crossed(scenario, randomness("project", args.seed, i))
                                   for i in checks])),
-        "floor": float(np.mean([floor_replication(night, replication_rng(args.seed, i))
+        "floor": float(np.mean([floor_replication(night, randomness("floor", args.seed, i))
                                 for i in checks])),
     }
     ratio = report(seconds, crossed, len(checks))

@@ -28,15 +28,15 @@ def work(which: str, reps: int) -> None:
     sys.path.insert(0, str(HERE))
     import bench_model
 
-    from crossing_sim import load_scenario, replication_rng, simulate
+    from crossing_sim import load_scenario, replication_streams, simulate
 
     scenario = load_scenario(bench_model.BASELINE)
     night = bench_model.FloorNight()
     for i in range(20):
-        simulate(scenario, replication_rng(1, i))
-        bench_model.floor_replication(night, replication_rng(1, i))
+        simulate(scenario, replication_streams(1, i))
+        bench_model.floor_replication(night, bench_model.randomness("floor", 1, i))
     for i in range(reps):
-        rng = replication_rng(2, i)
+        rng = bench_model.randomness(which, 2, i)
         if which == "project":
             simulate(scenario, rng)
         elif which == "floor":

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from crossing_sim import figures
     from crossing_sim.errors import CrossingSimError, ScenarioError
     from crossing_sim.experiment.replications import Replications, run_replications
-    from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
+    from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
     from crossing_sim.experiment.statistics import Estimate, estimate
     from crossing_sim.experiment.summary import summarize
     from crossing_sim.experiment.sweep import StudyResult, run_sweep
     from crossing_sim.model.fates import Fate
     from crossing_sim.model.night import simulate
     from crossing_sim.model.outcome import Outcome
+    from crossing_sim.model.streams import Streams
     from crossing_sim.report import trace
     from crossing_sim.report.summary import render_summary
     from crossing_sim.results.reader import Results, load_results
@@ -49,7 +50,8 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "Outcome": ("crossing_sim.model.outcome", "Outcome"),
     "simulate": ("crossing_sim.model.night", "simulate"),
     "DEFAULT_SEED": ("crossing_sim.experiment.seeding", "DEFAULT_SEED"),
-    "replication_rng": ("crossing_sim.experiment.seeding", "replication_rng"),
+    "replication_streams": ("crossing_sim.experiment.seeding", "replication_streams"),
+    "Streams": ("crossing_sim.model.streams", "Streams"),
     "Replications": ("crossing_sim.experiment.replications", "Replications"),
     "run_replications": ("crossing_sim.experiment.replications", "run_replications"),
     "StudyResult": ("crossing_sim.experiment.sweep", "StudyResult"),
@@ -76,6 +78,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Streams",
     "StudyResult",
     "__version__",
     "estimate",
@@ -83,7 +86,7 @@ __all__ = [
     "load_results",
     "load_scenario",
     "render_summary",
-    "replication_rng",
+    "replication_streams",
     "resolve",
     "run_replications",
     "run_sweep",

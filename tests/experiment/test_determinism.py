@@ -11,7 +11,7 @@ import pytest
 from crossing_sim import (
     Outcome,
     Scenario,
-    replication_rng,
+    replication_streams,
     run_replications,
     scenario_from_dict,
     simulate,
@@ -86,7 +86,7 @@ def test_a_replication_can_be_rerun_alone(scenario: Scenario) -> None:
     assert alone.replication.tolist() == [3]
     np.testing.assert_array_equal(alone.fates[0], five.fates[3])
     np.testing.assert_array_equal(alone.series[0], five.series[3])
-    direct = simulate(scenario, replication_rng(7, 3))
+    direct = simulate(scenario, replication_streams(7, 3))
     np.testing.assert_array_equal(direct.people_by_fate(), five.fates[3])
     assert direct.left_by_bus == five.left_by_bus[3]
     # The five replications are not copies of one another.
@@ -94,8 +94,8 @@ def test_a_replication_can_be_rerun_alone(scenario: Scenario) -> None:
 
 
 def test_seed_and_point_both_matter(scenario: Scenario) -> None:
-    base = simulate(scenario, replication_rng(7, 0, point=0)).groups.arrive
-    other_seed = simulate(scenario, replication_rng(8, 0, point=0)).groups.arrive
-    other_point = simulate(scenario, replication_rng(7, 0, point=1)).groups.arrive
+    base = simulate(scenario, replication_streams(7, 0, point=0)).groups.arrive
+    other_seed = simulate(scenario, replication_streams(8, 0, point=0)).groups.arrive
+    other_point = simulate(scenario, replication_streams(7, 0, point=1)).groups.arrive
     assert not np.array_equal(base, other_seed, equal_nan=True)
     assert not np.array_equal(base, other_point, equal_nan=True)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import SCENARIOS
-from crossing_sim import load_scenario, replication_rng, simulate
+from crossing_sim import load_scenario, replication_streams, simulate
 from crossing_sim.cli.main import main
 
 matplotlib.use("Agg")
@@ -22,7 +22,7 @@ def test_frames_show_the_night(tmp_path: Path) -> None:
     from crossing_sim.figures.animation import animation, frame_count, save
 
     scenario = load_scenario(SCENARIOS / "baseline.toml")
-    outcome = simulate(scenario, replication_rng(2018, 0))
+    outcome = simulate(scenario, replication_streams(2018, 0))
     anim = animation(scenario, outcome, step=60)
     save(anim, tmp_path / "night.gif", fps=2)  # draws every frame; the last one stays
     with Image.open(tmp_path / "night.gif") as gif:
@@ -67,6 +67,6 @@ def test_every_group_on_the_road_is_between_origin_and_gate() -> None:
     from crossing_sim.figures.animation import _prepare
 
     scenario = load_scenario(SCENARIOS / "baseline.toml")
-    night = _prepare(scenario, simulate(scenario, replication_rng(1, 3)), 5.0)
+    night = _prepare(scenario, simulate(scenario, replication_streams(1, 3)), 5.0)
     shown = night.position[~np.isnan(night.position)]
     assert ((shown >= 0) & (shown <= 1)).all()

@@ -52,10 +52,10 @@ def test_a_tiny_night_told_minute_by_minute() -> None:
 
 
 def test_events_are_in_time_order_and_every_family_appears() -> None:
-    from crossing_sim import load_scenario, replication_rng
+    from crossing_sim import load_scenario, replication_streams
 
     scenario = load_scenario(BASELINE)
-    outcome = simulate(scenario, replication_rng(2018, 0))
+    outcome = simulate(scenario, replication_streams(2018, 0))
     log = events(scenario, outcome)
     times = [e.minutes for e in log]
     assert times == sorted(times)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from conftest import invoke
-from crossing_sim import load_scenario, replication_rng, run_replications, simulate
+from crossing_sim import load_scenario, replication_streams, run_replications, simulate
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.batches import Batch, pack
 from crossing_sim.results.record import (
@@ -34,7 +34,7 @@ def test_the_table_header_follows_the_record() -> None:
 
 def test_measure_agrees_with_the_outcome(tiny_file: Path) -> None:
     scenario = load_scenario(tiny_file)
-    outcome = simulate(scenario, replication_rng(5, 0))
+    outcome = simulate(scenario, replication_streams(5, 0))
     values = measure(outcome)
     assert values["left_by_bus"] == outcome.left_by_bus
     assert values["buses_used"] == outcome.buses_used

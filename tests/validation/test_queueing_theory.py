@@ -3,7 +3,7 @@
 With ``[arrivals] mode = "poisson"``, families of one, exponential screening per group and a
 window of almost a day, the gate is an M/M/c queue (c = ``gate.lanes``), first come first
 served, that starts empty at opening. Each check runs independent replications (seed
-``SEED``, replication ``r`` drawing from ``replication_rng(SEED, r, point)``), discards a
+``SEED``, replication ``r`` drawing from ``replication_streams(SEED, r, point)``), discards a
 warm-up, and measures over the steady-state part of the window:
 
 * from the per-group records, for the groups that arrive in ``[WARM_UP, close)``: the mean
@@ -42,7 +42,7 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
-from crossing_sim import Outcome, Scenario, replication_rng, scenario_from_dict, simulate
+from crossing_sim import Outcome, Scenario, replication_streams, scenario_from_dict, simulate
 
 pytestmark = pytest.mark.validation
 
@@ -180,7 +180,7 @@ def mmc_measured(c: int, rho: float, replications: int) -> dict[str, FloatArray]
     point = 10 * c + round(10 * rho)  # each case its own stream
     out: dict[str, list[float]] = {"wait": [], "p_wait": [], "queue": [], "little": []}
     for r in range(replications):
-        night = simulate(scenario, replication_rng(SEED, r, point))
+        night = simulate(scenario, replication_streams(SEED, r, point))
         groups, grid = steady(night, close)
         g = night.groups
         wait = g.screen_start[groups] - g.arrive[groups]
@@ -268,7 +268,7 @@ def holding_measured() -> dict[str, FloatArray]:
                "boarding": {"dist": "exponential", "mean": f"{boarding:.12g}s"}})
     out: dict[str, list[float]] = {"full": [], "holding": [], "queue": []}
     for r in range(HOLDING_REPS):
-        night = simulate(scenario, replication_rng(SEED, r, point=100))
+        night = simulate(scenario, replication_streams(SEED, r, point=100))
         _, grid = steady(night, scenario.gate.close)
         holding = night.series.holding[grid]
         assert holding.max() <= HOLDING_H

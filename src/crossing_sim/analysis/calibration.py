@@ -186,7 +186,9 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[
               for row in draws]
     scenarios = build_points(scenario, overrides, points, source)
 
-    reps = run_experiment(Plan(scenarios, settings.seed, 1), executor, progress=progress)
+    # each draw its own nights (independent points): ABC compares draws under fresh noise
+    reps = run_experiment(Plan(scenarios, settings.seed, 1, paired=False), executor,
+                          progress=progress)
     stats = np.vstack([_of_replications(r, names) for r in reps])
     target = np.array([o.value for o in observed])
     scales = _scales(stats)
@@ -195,7 +197,7 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[
 
     kept = np.flatnonzero(accepted)
     per_draw = max(1, math.ceil(settings.predictive / kept.size))
-    tasks = [Task(int(i), 1, per_draw) for i in kept]
+    tasks = [Task(int(i), 1, per_draw, paired=False) for i in kept]
     batches = sorted((unpacked(b) for b in executor.run(scenarios, settings.seed, tasks)),
                      key=lambda b: (b.point, int(b.replication[0])))
     predictive = np.vstack([_of_batch(b, names) for b in batches])

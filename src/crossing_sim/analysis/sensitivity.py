@@ -62,8 +62,9 @@ DESIGN_STREAM: Final = SENSITIVITY_DESIGN
 ANALYSIS_STREAM: Final = SENSITIVITY_ANALYSIS
 DEFAULT_SAMPLES: Final = {"morris": 20, "sobol": 128}
 #: How an analysis's random numbers are seeded (its manifest says so).
-SEEDING: Final = ("design: SeedSequence(seed, spawn_key=(2**31-2,)); point p's nights: "
-                  "SeedSequence(seed, spawn_key=(p, replication))")
+SEEDING: Final = ("design: SeedSequence(seed, spawn_key=(2**31-2,)); every design point's "
+                  "night r: SeedSequence(seed, spawn_key=(r,)), one stream per component "
+                  "(shared random numbers)")
 #: The files :func:`write` writes into an analysis's folder, in order.
 FILES: Final = ("manifest.json", "ranges.toml", "design.csv", "indices.json")
 

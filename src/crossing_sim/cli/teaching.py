@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument, set_option
-from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
+from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.night import simulate
 from crossing_sim.report.trace import EVENT_COLUMNS, clock, events, narrate
 from crossing_sim.scenario.loading import load_scenario
@@ -32,7 +32,7 @@ def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv
           overrides: tuple[str, ...]) -> None:
     """Tell one simulated night of SCENARIO in clock time, or one family's story."""
     model = load_scenario(scenario, overrides)
-    outcome = simulate(model, replication_rng(seed, replication))
+    outcome = simulate(model, replication_streams(seed, replication))
     log = events(model, outcome)
     if group is not None:
         if group >= outcome.groups.size.size:
@@ -82,7 +82,7 @@ def animate(scenario: Path, out: Path, seed: int, replication: int, step: float,
     if out.exists():
         raise UserError(f"--out {out}: already exists; an earlier file is never overwritten")
     model = load_scenario(scenario, overrides)
-    outcome = simulate(model, replication_rng(seed, replication))
+    outcome = simulate(model, replication_streams(seed, replication))
     try:
         anim = animation_module.animation(model, outcome, step=step, fps=fps)
         written = animation_module.save(anim, out, fps=fps)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
-from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_rng
+from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.night import simulate
 from crossing_sim.model.outcome import Series
@@ -27,11 +27,16 @@ __all__ = ["Replications", "Task", "run_batch", "run_packed", "run_replications"
 
 @dataclass(frozen=True)
 class Task:
-    """Replications ``first .. first + count - 1`` of sweep point ``point``."""
+    """Replications ``first .. first + count - 1`` of sweep point ``point``.
+
+    ``paired``: replication ``i`` draws the same numbers at every point (common random
+    numbers); otherwise each point draws its own.
+    """
 
     point: int
     first: int
     count: int
+    paired: bool = True
 
 
 def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
@@ -45,7 +50,8 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     trips: list[FloatArray] = []
     indices = np.arange(task.first, task.first + n, dtype=np.int64)
     for row, index in enumerate(indices.tolist()):
-        outcome = simulate(scenario, replication_rng(seed, index, task.point))
+        point = None if task.paired else task.point
+        outcome = simulate(scenario, replication_streams(seed, index, point))
         fates[row] = outcome.people_by_fate()
         for name, value in measure(outcome).items():
             record[name][row] = value
@@ -119,12 +125,12 @@ class Replications:
 
 
 def run_replications(scenario: Scenario, replications: int, seed: int = DEFAULT_SEED,
-                     point: int = 0, first: int = 0) -> Replications:
+                     point: int = 0, first: int = 0, paired: bool = True) -> Replications:
     """Run replications ``first .. first + replications - 1`` of ``scenario`` in this process.
 
     For many replications, several cores or a cluster, see :mod:`crossing_sim.experiment.run`.
     """
     if replications < 1:
         raise ValueError(f"replications must be >= 1 (got {replications})")
-    batch = run_batch(scenario, seed, Task(point, first, replications))
+    batch = run_batch(scenario, seed, Task(point, first, replications, paired))
     return Replications.from_batches(scenario, seed, point, [batch])

@@ -40,6 +40,7 @@ class Plan:
     reps: int  # per point; with a precision target, the first round
     precision: float | None = None  # target 95 % CI half-width of the crossed share
     max_reps: int = 100_000  # cap per point with a precision target
+    paired: bool = True  # replication i sees the same random numbers at every point
 
     def __post_init__(self) -> None:
         if self.reps < 2 and self.precision is not None:
@@ -81,7 +82,7 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
     bar = _progress_bar(sum(targets), sum(len(r.done) for r in rows), progress)
     try:
         while True:
-            tasks = missing_tasks([r.done for r in rows], targets, executor.workers)
+            tasks = missing_tasks([r.done for r in rows], targets, executor.workers, plan.paired)
             for batch in executor.run(plan.scenarios, plan.seed, tasks):
                 if store is not None:
                     store.save(batch)
@@ -101,8 +102,8 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
     return [_replications(plan, point, r, targets[point]) for point, r in enumerate(rows)]
 
 
-def missing_tasks(done: Sequence[set[int]], targets: Sequence[int],
-                  workers: int) -> Iterator[Task]:
+def missing_tasks(done: Sequence[set[int]], targets: Sequence[int], workers: int,
+                  paired: bool = True) -> Iterator[Task]:
     """Tasks for the replications each point still lacks (below its target, not in its
     ``done``), in runs of consecutive replications sized for the workers."""
     missing = sum(max(0, t - len(d)) for d, t in zip(done, targets, strict=True))
@@ -116,7 +117,7 @@ def missing_tasks(done: Sequence[set[int]], targets: Sequence[int],
             while (start + count < len(todo) and count < size
                    and todo[start + count] == first + count):
                 count += 1
-            yield Task(point, first, count)
+            yield Task(point, first, count, paired)
             start += count
 
 

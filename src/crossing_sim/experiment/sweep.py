@@ -75,6 +75,7 @@ def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[
     spec: dict[str, Any] = json.loads(json.dumps({
         "kind": kind,
         "seed": plan.seed,
+        "paired": plan.paired,
         "reps": plan.reps,
         "precision": plan.precision,
         "max_reps": plan.max_reps if plan.precision is not None else None,

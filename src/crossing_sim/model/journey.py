@@ -14,9 +14,10 @@ import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.fates import Fate
+from crossing_sim.model.streams import Streams
 from crossing_sim.scenario.spec import Checkpoint, Origin, Scenario
 
-__all__ = ["Travellers", "direct", "form_groups", "travel"]
+__all__ = ["Travellers", "direct", "form_groups", "hazard_names", "travel"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,11 @@ class Travellers:
     lost: FloatArray  # when a checkpoint stopped it or the road cut blocked it; NaN if never
 
 
-def form_groups(expected: int, scenario: Scenario, rng: np.random.Generator) -> IntArray:
+def form_groups(expected: int, scenario: Scenario, streams: Streams) -> IntArray:
     """Family sizes adding up exactly to ``expected`` (the last family is cut to fit)."""
-    sizes = scenario.population.group_size.sample(rng, expected).astype(np.int64)
+    drawn: FloatArray = streams.draw("population/families",
+                                     scenario.population.group_size.sample, expected)
+    sizes = drawn.astype(np.int64)
     total = np.cumsum(sizes)
     n = int(np.searchsorted(total, expected)) + 1
     sizes = sizes[:n].copy()
@@ -42,36 +45,41 @@ def form_groups(expected: int, scenario: Scenario, rng: np.random.Generator) -> 
     return sizes
 
 
-def travel(scenario: Scenario, rng: np.random.Generator) -> Travellers:
-    """Draw the groups, who hears and goes, and when each reaches the gate (if it does)."""
-    size = form_groups(scenario.population.expected, scenario, rng)
+def travel(scenario: Scenario, streams: Streams) -> Travellers:
+    """Draw the groups, who hears and goes, and when each reaches the gate (if it does).
+
+    Every family's draws are indexed by the family, each kind from its own stream (see
+    :mod:`crossing_sim.model.streams`), so a change to one part of the journey leaves the
+    other parts' draws alone.
+    """
+    size = form_groups(scenario.population.expected, scenario, streams)
     n = size.size
     # Family sizes do not depend on the origin, so the groups can be numbered origin by
     # origin: a multinomial split of the n groups by the shares, in blocks (fast slices).
-    counts = rng.multinomial(n, scenario.origin_shares)
+    counts = streams.multinomial("population/origins", n, scenario.origin_shares)
     bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
     origin = np.repeat(np.arange(counts.size), counts)
     w = scenario.warning
-    chance = rng.random((2, n))
-    reached = chance[0] < w.p_reach
-    fate = np.where(reached, np.where(chance[1] < w.p_decline, int(Fate.DECLINED), -1),
-                    int(Fate.NO_MESSAGE))
-    heard = w.hearing_delay.sample(rng, n) - w.lead
-    ready = heard + w.preparation.sample(rng, n)
+    reached = streams.uniform("message/reach", n) < w.p_reach
+    declined = streams.uniform("message/decline", n) < w.p_decline
+    fate = np.where(reached, np.where(declined, int(Fate.DECLINED), -1), int(Fate.NO_MESSAGE))
+    heard = streams.draw("message/hearing_delay", w.hearing_delay.sample, n) - w.lead
+    ready = heard + streams.draw("message/preparation", w.preparation.sample, n)
     heard = np.where(reached, heard, np.nan)
     depart = np.where(fate < 0, np.maximum(ready, w.earliest_departure), np.nan)
-    speed = scenario.journey.speed.sample(rng, n)
-    if scenario.journey.size_slowdown:
-        speed /= 1 + scenario.journey.size_slowdown * (size - 1)
-    arrive, lost = np.empty(n), np.full(n, np.nan)
+    arrive, lost, speed = np.empty(n), np.full(n, np.nan), np.empty(n)
     for index, route in enumerate(scenario.origins):
         block = slice(bounds[index], bounds[index + 1])
+        speed[block] = streams.draw(f"origin/{route.name}/walk", scenario.journey.speed.sample,
+                                    int(counts[index]))
+        if scenario.journey.size_slowdown:
+            speed[block] /= 1 + scenario.journey.size_slowdown * (size[block] - 1)
         arrive[block] = _walk(route, depart[block], speed[block], fate[block], lost[block],
-                              rng, scenario.end)
+                              streams, scenario.end)
     return Travellers(size, origin, fate, heard, depart, arrive, lost)
 
 
-def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
+def direct(scenario: Scenario, streams: Streams) -> Travellers:
     """Groups that come straight to the gate: a Poisson process, or a replayed list.
 
     Poisson: family sizes are drawn until all ``expected`` people are in groups (the last
@@ -85,9 +93,9 @@ def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
         arrive = np.array([t for t, _ in a.groups], dtype=np.float64)
     else:
         assert a.rate is not None  # the scenario's validation requires it in poisson mode
-        size = form_groups(scenario.population.expected, scenario, rng)
+        size = form_groups(scenario.population.expected, scenario, streams)
         begin = scenario.gate.open if a.begin is None else a.begin
-        arrive = begin + np.cumsum(rng.exponential(1 / a.rate, size.size))
+        arrive = begin + np.cumsum(streams.exponential("arrivals/gaps", 1 / a.rate, size.size))
     n = size.size
     never = np.full(n, np.nan)
     return Travellers(size, np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
@@ -95,7 +103,7 @@ def direct(scenario: Scenario, rng: np.random.Generator) -> Travellers:
 
 
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
-          lost: FloatArray, rng: np.random.Generator, end: float) -> FloatArray:
+          lost: FloatArray, streams: Streams, end: float) -> FloatArray:
     """Walk one route's groups past its hazards in order; mark those stopped or blocked.
 
     ``fate`` and ``lost`` are the route's blocks of the fates and loss times, updated in
@@ -107,15 +115,16 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
     walking = fate < 0
     n = walking.size
     position = 0.0
-    for hazard in route.hazards:
+    names = hazard_names(route)
+    for hazard, name in zip(route.hazards, names, strict=True):
         t += (hazard.at - position) * minutes_per_km
         position = hazard.at
         walking &= t < end  # past the end nothing happens; arrival >= end: still on the road
         if isinstance(hazard, Checkpoint):
-            stopped = walking & (rng.random(n) < hazard.p_stop)
+            stopped = walking & (streams.uniform(f"{name}/stop", n) < hazard.p_stop)
             fate[stopped] = int(Fate.STOPPED)
             lost[stopped] = t[stopped]
-            t += hazard.delay.sample(rng, n)
+            t += streams.draw(f"{name}/delay", hazard.delay.sample, n)
         else:
             stopped = walking & (t >= hazard.after)
             fate[stopped] = int(Fate.BLOCKED)
@@ -123,3 +132,15 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
     return np.where(fate < 0, t, np.nan)
+
+
+def hazard_names(route: Origin) -> list[str]:
+    """Each hazard's stream name: its route and where it stands (``origin/north/checkpoint/4km``);
+    a second hazard at the same place gets ``#2``."""
+    names: list[str] = []
+    for hazard in route.hazards:
+        kind = "checkpoint" if isinstance(hazard, Checkpoint) else "road_cut"
+        name = f"origin/{route.name}/{kind}/{hazard.at:g}km"
+        repeats = sum(1 for n in names if n == name or n.startswith(name + "#"))
+        names.append(name if not repeats else f"{name}#{repeats + 1}")
+    return names

@@ -1,7 +1,8 @@
-"""One replication of the night: ``simulate(scenario, rng) -> Outcome``.
+"""One replication of the night: ``simulate(scenario, streams) -> Outcome``.
 
-Pure: no files, no printing, no global state; every random number comes from ``rng``, drawn
-in bulk before the SimPy run starts, so a replication is fixed by its Generator alone.
+Pure: no files, no printing, no global state; every random number comes from the night's
+component streams (:mod:`crossing_sim.model.streams`), drawn in bulk before the SimPy run
+starts, so a replication is fixed by its SeedSequence alone.
 """
 
 from __future__ import annotations
@@ -19,23 +20,33 @@ from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.journey import Travellers, direct, travel
 from crossing_sim.model.log import Log, floats, ints
 from crossing_sim.model.outcome import Boardings, Groups, Outcome, Series, Trips
+from crossing_sim.model.streams import Streams
 from crossing_sim.scenario.spec import GateRules, Scenario
 
 __all__ = ["simulate"]
 
 
-def simulate(scenario: Scenario, rng: np.random.Generator) -> Outcome:
-    """Run one night of ``scenario`` with random numbers from ``rng``."""
+def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outcome:
+    """Run one night of ``scenario`` with random numbers from ``streams``.
+
+    ``streams`` are a replication's streams (:func:`crossing_sim.replication_streams`:
+    night ``i`` of any run or sweep with the same seed), or a Generator to seed them from.
+    """
+    if isinstance(streams, np.random.Generator):
+        streams = Streams.from_generator(streams)
     reach_gate = travel if scenario.arrivals.mode == "journey" else direct
-    people = reach_gate(scenario, rng)
+    people = reach_gate(scenario, streams)
     size = people.size
     n, total = size.size, int(size.sum())
     gate_spec = scenario.gate
     first_person = np.concatenate(([0], np.cumsum(size)[:-1]))
-    screening = gate_spec.screening_per_group.sample(rng, n) + np.add.reduceat(
-        gate_spec.screening_per_person.sample(rng, total), first_person)
-    listed = rng.random(n) >= gate_spec.p_not_on_list
-    boarding_cum = np.concatenate(([0.0], np.cumsum(scenario.buses.boarding.sample(rng, total))))
+    screening = streams.draw("gate/screening_per_group", gate_spec.screening_per_group.sample,
+                             n) + np.add.reduceat(
+        streams.draw("gate/screening_per_person", gate_spec.screening_per_person.sample,
+                     total), first_person)
+    listed = streams.uniform("gate/list", n) >= gate_spec.p_not_on_list
+    boarding = streams.draw("buses/boarding", scenario.buses.boarding.sample, total)
+    boarding_cum = np.concatenate(([0.0], np.cumsum(boarding)))
 
     arrive = people.arrive
     log = Log(n, _late_at_the_gate(gate_spec, arrive, people.fate, scenario.end))

@@ -6,10 +6,14 @@ import platform
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["REPLICATION_SEEDING", "provenance"]
+__all__ = ["INDEPENDENT_SEEDING", "REPLICATION_SEEDING", "provenance"]
 
 #: How the nights of a run or sweep are seeded (see :mod:`crossing_sim.experiment.seeding`).
-REPLICATION_SEEDING = "numpy SeedSequence(seed, spawn_key=(point, replication))"
+REPLICATION_SEEDING = ("numpy SeedSequence(seed, spawn_key=(replication,)) shared by every "
+                       "point, one PCG64 stream per component of the night")
+#: How the nights are seeded when the points are independent.
+INDEPENDENT_SEEDING = ("numpy SeedSequence(seed, spawn_key=(point, replication)), one PCG64 "
+                       "stream per component of the night")
 
 
 def provenance(seeding: str = REPLICATION_SEEDING) -> dict[str, Any]:

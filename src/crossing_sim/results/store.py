@@ -26,7 +26,7 @@ from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch, Packed, pack
-from crossing_sim.results.provenance import provenance
+from crossing_sim.results.provenance import INDEPENDENT_SEEDING, REPLICATION_SEEDING, provenance
 from crossing_sim.results.record import (
     MEASURED,
     REPLICATION_COLUMNS,
@@ -107,7 +107,9 @@ class Store:
             if state == "new":
                 self.batches.mkdir(parents=True, exist_ok=True)
                 write_json(self.folder / "manifest.json", {
-                    **manifest, "spec": spec, "status": "running", **provenance()})
+                    **manifest, "spec": spec, "status": "running",
+                    **provenance(REPLICATION_SEEDING if spec.get("paired", True)
+                                 else INDEPENDENT_SEEDING)})
         except OSError as exc:
             raise ResultsError(f"{self.folder}: cannot be used for results: "
                                f"{exc.strerror}") from None
