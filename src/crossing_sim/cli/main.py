@@ -7,6 +7,7 @@ import click
 from crossing_sim.cli.analysis import calibrate, sensitivity
 from crossing_sim.cli.check import check
 from crossing_sim.cli.common import CONTEXT
+from crossing_sim.cli.compare import compare
 from crossing_sim.cli.plot import plot
 from crossing_sim.cli.run import run, sweep
 from crossing_sim.cli.teaching import animate, trace
@@ -24,5 +25,5 @@ def main() -> None:
     """
 
 
-for command in (run, sweep, plot, check, trace, animate, calibrate, sensitivity):
+for command in (run, sweep, compare, plot, check, trace, animate, calibrate, sensitivity):
     main.add_command(command)

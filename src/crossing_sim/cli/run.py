@@ -31,7 +31,7 @@ from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir
 from crossing_sim.scenario.loading import read_toml
 
-__all__ = ["run", "sweep"]
+__all__ = ["execute_study", "make_plan", "run", "say_where", "sweep"]
 
 
 @click.command(context_settings=CONTEXT)
@@ -44,10 +44,10 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     """Run replications of SCENARIO and compare the crossings with the real 422."""
     seed = DEFAULT_SEED if seed is None else seed
     prepared = prepare(scenario, overrides, seed=seed)
-    plan = _plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
+    plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
     target = out if out is not None else default_run_dir(prepared[0].scenario.name)
-    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json)
     summary = result.summaries[0]
     figures = plot_all(target) if with_plot else None
     if as_json:
@@ -55,7 +55,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
                                **({"figures": figures} if figures else {})}, indent=2))
         return
     click.echo(render_summary(summary, elapsed))
-    _say_where(result, target, figures)
+    say_where(result, target, figures)
 
 
 @click.command(context_settings=CONTEXT)
@@ -68,12 +68,19 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
               help="grid: every combination [default]; lhs: a Latin hypercube over ranges.")
 @click.option("--samples", type=click.IntRange(1, 100_000), default=None,
               help="Points of an lhs design.")
+@click.option("--reference", type=click.IntRange(0), default=None,
+              help="The point every other point's paired difference is taken from, as "
+                   "numbered in summary.csv [default: 0, the first].")
+@click.option("--independent", is_flag=True, default=None,
+              help="Give every point its own random numbers (default: night i is the same "
+                   "at every point, so differences between points are paired).")
 @experiment_options(DEFAULT_SWEEP_REPS)
 @friendly
 def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
-          reps: int | None, seed: int | None, precision: float | None, max_reps: int | None,
-          jobs: int | None, scheduler: str | None, out: Path | None, as_json: bool,
-          with_plot: bool, overrides: tuple[str, ...]) -> None:
+          reference: int | None, independent: bool | None, reps: int | None,
+          seed: int | None, precision: float | None, max_reps: int | None, jobs: int | None,
+          scheduler: str | None, out: Path | None, as_json: bool, with_plot: bool,
+          overrides: tuple[str, ...]) -> None:
     """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
 
     The same command resumes an interrupted sweep: results go to a folder named after the
@@ -87,18 +94,29 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
     file_sets = options.get("set", [])
     if not isinstance(file_sets, list) or not all(isinstance(s, str) for s in file_sets):
         raise UserError(f"{scenario}: sweep.set must be a list of \"key=value\" strings")
+    if reference is None:
+        reference = _whole(options, "reference", 0, scenario)
+    file_independent = options.get("independent", False)
+    if not isinstance(file_independent, bool):
+        raise UserError(f"{scenario}: sweep.independent = {file_independent!r}: must be true "
+                        "or false")
+    independent = bool(independent) or file_independent
     prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
-    plan = _plan(prepared, seed, reps, precision, max_reps)
-    spec = spec_of("sweep", prepared, plan, factors, the_design)
+    if reference >= len(prepared):
+        raise UserError(f"--reference {reference}: this sweep has points 0 to "
+                        f"{len(prepared) - 1}")
+    plan = make_plan(prepared, seed, reps, precision, max_reps, paired=not independent)
+    spec = {**spec_of("sweep", prepared, plan, factors, the_design), "reference": reference}
     target = out if out is not None else default_sweep_dir(prepared, spec)
-    result, elapsed = _execute(prepared, plan, spec, target, jobs, scheduler, as_json)
+    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json,
+                               reference)
     figures = plot_all(target) if with_plot else None
     if as_json:
         click.echo(json.dumps({"points": result.summaries, "results": str(target),
                                **({"figures": figures} if figures else {})}, indent=2))
         return
     click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
-    _say_where(result, target, figures)
+    say_where(result, target, figures)
 
 
 def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
@@ -124,22 +142,32 @@ def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
     return spec.scenario, list(merged.values()), chosen, spec.options
 
 
-def _plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | None,
-          max_reps: int | None) -> Plan:
+def _whole(options: dict[str, Any], key: str, default: int, path: Path) -> int:
+    """A whole number >= 0 from a sweep file's options."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UserError(f"{path}: sweep.{key} = {value!r}: must be a whole number >= 0")
+    return value
+
+
+def make_plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | None,
+          max_reps: int | None, paired: bool = True, precision_of: str = "share") -> Plan:
     if precision is not None and reps < 2:
         raise UserError("--precision needs --reps of at least 2 to start from")
-    return Plan([p.scenario for p in prepared], seed, reps, precision, max_reps or 100_000)
+    return Plan([p.scenario for p in prepared], seed, reps, precision, max_reps or 100_000,
+                paired, precision_of)
 
 
-def _execute(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
-             jobs: int | None, scheduler: str | None,
-             quiet: bool) -> tuple[StudyResult, float]:
+def execute_study(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
+             jobs: int | None, scheduler: str | None, quiet: bool,
+             reference: int = 0) -> tuple[StudyResult, float]:
     started = time.perf_counter()
     total = plan.reps * len(plan.scenarios)
     executor = choose_executor(jobs, scheduler, total, plan.precision is not None)
     try:
         result = execute(prepared, plan, spec, executor, target,
-                         ["crossing-sim", *sys.argv[1:]], progress=not quiet)
+                         ["crossing-sim", *sys.argv[1:]], progress=not quiet,
+                         reference=reference)
     except KeyboardInterrupt:
         raise Interrupted(f"the finished batches are kept in {target}/; run the same "
                           "command again to resume") from None
@@ -148,7 +176,7 @@ def _execute(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: 
     return result, time.perf_counter() - started
 
 
-def _say_where(result: StudyResult, target: Path, figures: list[str] | None = None) -> None:
+def say_where(result: StudyResult, target: Path, figures: list[str] | None = None) -> None:
     if result.state == "complete":
         click.echo(f"\nAlready complete; nothing was run. Results: {target}/")
     elif result.state == "resume":

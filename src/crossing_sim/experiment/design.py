@@ -252,7 +252,7 @@ class SweepFile:
 
 
 SWEEP_KEYS = ("scenario", "vary", "design", "samples", "reps", "seed", "precision",
-              "max_reps", "set")
+              "max_reps", "set", "reference", "independent")
 
 
 def read_sweep_file(path: Path, table: Mapping[str, Any]) -> SweepFile:
@@ -281,5 +281,6 @@ def read_sweep_file(path: Path, table: Mapping[str, Any]) -> SweepFile:
             raw = [str(path.parent / str(v)) for v in raw]
         factors.append(factor(key, raw, source=here))
     design = Design(str(spec.get("design", "grid")), spec.get("samples"))
-    options = {k: spec[k] for k in ("reps", "seed", "precision", "max_reps", "set") if k in spec}
+    options = {k: spec[k] for k in ("reps", "seed", "precision", "max_reps", "set", "reference",
+                                    "independent") if k in spec}
     return SweepFile(path.parent / scenario, tuple(factors), design, options)

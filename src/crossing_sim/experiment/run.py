@@ -41,10 +41,16 @@ class Plan:
     precision: float | None = None  # target 95 % CI half-width of the crossed share
     max_reps: int = 100_000  # cap per point with a precision target
     paired: bool = True  # replication i sees the same random numbers at every point
+    #: what the precision target is for: each point's crossed share ("share"), or the
+    #: paired difference of each point's crossed share from point 0's ("difference")
+    precision_of: str = "share"
 
     def __post_init__(self) -> None:
         if self.reps < 2 and self.precision is not None:
             raise ValueError("a precision target needs at least 2 replications to start")
+        if self.precision_of not in ("share", "difference"):
+            raise ValueError(f"precision_of must be share or difference, not "
+                             f"{self.precision_of!r}")
 
 
 @dataclass
@@ -59,9 +65,14 @@ class _Rows:
         self.done.update(batch["replication"].tolist())
 
     def crossed_share(self, below: int, expected: int) -> np.ndarray[Any, Any]:
+        """The crossed share of each replication below ``below``, in replication order."""
         crossed = [b["fates"][:, int(Fate.CROSSED)][b["replication"] < below]
                    for b in self.batches]
-        return np.concatenate(crossed) / expected if crossed else np.empty(0)
+        index = [b["replication"][b["replication"] < below] for b in self.batches]
+        if not crossed:
+            return np.empty(0)
+        order = np.argsort(np.concatenate(index), kind="stable")
+        return np.concatenate(crossed)[order] / expected
 
 
 def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | None = None,
@@ -129,6 +140,8 @@ def _grow(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
     """
     if plan.precision is None:
         return False
+    if plan.precision_of == "difference":
+        return _grow_difference(plan, rows, targets)
     grown = False
     for point, r in enumerate(rows):
         expected = plan.scenarios[point].population.expected
@@ -140,6 +153,27 @@ def _grow(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
         targets[point] = min(plan.max_reps, max(needed, targets[point] + 10))
         grown = True
     return grown
+
+
+def _grow_difference(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
+    """The precision rule on the paired difference of each point from point 0: every point
+    grows to the replications the widest difference needs (they stay paired night by night)."""
+    assert plan.precision is not None
+    target = targets[0]
+    shares = [r.crossed_share(target, s.population.expected)
+              for r, s in zip(rows, plan.scenarios, strict=True)]
+    needed = target
+    for share in shares[1:]:
+        difference = share - shares[0]
+        half = estimate(difference).half_width if difference.size > 1 else math.inf
+        if half > plan.precision:  # a NaN width means no spread at all: precise enough
+            needed = max(needed, math.ceil(difference.size * (half / plan.precision) ** 2 * 1.1),
+                         target + 10)
+    needed = min(plan.max_reps, needed)
+    if needed <= target:
+        return False
+    targets[:] = [needed] * len(targets)
+    return True
 
 
 def _replications(plan: Plan, point: int, r: _Rows, target: int) -> Replications:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.errors import param
+from crossing_sim.experiment.compare import difference_summary
 from crossing_sim.experiment.design import (
     SCENARIO_KEY,
     Design,
@@ -90,9 +91,10 @@ def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[
 
 def default_sweep_dir(prepared: Sequence[Point], spec: Mapping[str, Any],
                       root: Path = RESULTS_ROOT) -> Path:
-    """``results/NAME-sweep-HASH``: the same sweep always goes to the same folder."""
+    """``results/NAME-KIND-HASH`` (KIND: sweep, compare): the same study always goes to the
+    same folder."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
-    return root / f"{safe_name(prepared[0].scenario.name)}-sweep-{digest}"
+    return root / f"{safe_name(prepared[0].scenario.name)}-{spec['kind']}-{digest}"
 
 
 @dataclass
@@ -122,8 +124,12 @@ class StudyResult:
 
 def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
             executor: Executor, out: Path | None, command: Sequence[str] = (),
-            progress: bool = False) -> StudyResult:
-    """Run (or resume, or find finished) a prepared study, writing to ``out`` if given."""
+            progress: bool = False, reference: int = 0) -> StudyResult:
+    """Run (or resume, or find finished) a prepared study, writing to ``out`` if given.
+
+    With more than one point, each point's summary holds its paired difference from point
+    ``reference`` (night by night, on the same random numbers when the plan is paired).
+    """
     store = Store(out) if out is not None else None
     state = "new"
     if store is not None:
@@ -142,6 +148,9 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
     reps = run_experiment(plan, executor, store, progress)
     summaries = [{"point": p.index, "values": p.values, **summarize(r)}
                  for p, r in zip(prepared, reps, strict=True)]
+    if len(reps) > 1:
+        for summary, r in zip(summaries, reps, strict=True):
+            summary["difference"] = difference_summary(reps[reference], r, reference)
     if store is not None:
         store.finish(len(prepared), summaries if len(prepared) > 1 else summaries[0],
                      [flat_row(s) for s in summaries],
@@ -174,6 +183,11 @@ def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
     for column in RECORD:
         if column.summary:
             row[f"{column.csv}_mean"] = summary["buses"][column.summary]
+    if "difference" in summary:
+        d = summary["difference"]["crossed"]
+        row["reference_point"] = summary["difference"]["reference"]
+        for stat in ("mean", "ci95_low", "ci95_high", "q05", "q95", "p_more", "p_less"):
+            row[f"crossed_difference_{stat}"] = d[stat]
     return row
 
 
@@ -182,11 +196,14 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
               samples: int | None = None, precision: float | None = None,
               max_reps: int = 100_000, overrides: Sequence[str] = (), jobs: int | None = None,
               scheduler: str | None = None, out: str | Path | None = None,
-              progress: bool = False) -> StudyResult:
+              progress: bool = False, reference: int = 0,
+              independent: bool = False) -> StudyResult:
     """Run a sweep from Python: ``vary`` maps keys to value lists or range texts.
 
     With ``out=None`` nothing is written; otherwise the folder is created, or resumed.
     ``jobs=None`` uses all cores, or this process alone for fewer than 2000 replications.
+    Night ``i`` is the same at every point (paired) unless ``independent``; each point's
+    summary holds its paired difference from point ``reference``.
     """
     from crossing_sim.experiment.design import factor
 
@@ -196,12 +213,16 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
     if design not in ("grid", "lhs"):
         raise sweep_error("must be grid or lhs", "design", design, "run_sweep")
     prepared = prepare(scenario, overrides, factors, the_design, seed)
-    plan = Plan([p.scenario for p in prepared], seed, reps, precision, max_reps)
-    spec = spec_of("sweep", prepared, plan, factors, the_design)
+    if not 0 <= reference < len(prepared):
+        raise sweep_error(f"must be a point from 0 to {len(prepared) - 1}", "reference",
+                          reference, "run_sweep")
+    plan = Plan([p.scenario for p in prepared], seed, reps, precision, max_reps,
+                paired=not independent)
+    spec = {**spec_of("sweep", prepared, plan, factors, the_design), "reference": reference}
     executor = choose_executor(jobs, scheduler, reps * len(prepared), precision is not None)
     try:
         return execute(prepared, plan, spec, executor, Path(out) if out else None,
-                       ["run_sweep"], progress)
+                       ["run_sweep"], progress, reference)
     finally:
         executor.close()
 

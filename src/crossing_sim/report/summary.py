@@ -84,6 +84,9 @@ def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
             f"seed {first['seed']}" + (f", {elapsed:.1f} s" if elapsed is not None else ""))
     observed = first["observed"]["crossed"]
     columns = [*keys, "crossed (95 % CI)", "share", "5-95 %", f"P(<= {observed})"]
+    paired = "difference" in first
+    if paired:
+        columns.append(f"change from point {first['difference']['reference']} (95 % CI)")
     rows = []
     for s in summaries:
         c, sh = s["crossed"], s["crossed_share"]
@@ -93,11 +96,20 @@ def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
             _pct(sh["mean"]),
             _range(c["q05"], c["q95"], 0),
             f"{s['observed']['p_at_most']:.2f}",
+            *([_change(s["difference"], s["point"])] if paired else []),
         ])
     widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(columns)]
     lines = [head, "", "  ".join(col.rjust(w) for col, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(cell.rjust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def _change(difference: dict[str, Any], point: int) -> str:
+    """A point's paired difference in crossed from the reference point, for the table."""
+    if point == difference["reference"]:
+        return "(reference)"
+    d = difference["crossed"]
+    return f"{d['mean']:+.1f} ({d['ci95_low']:+.1f} to {d['ci95_high']:+.1f})"
 
 
 def _cell(value: object) -> str:

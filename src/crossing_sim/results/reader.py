@@ -158,7 +158,7 @@ class Results:
 
     @property
     def kind(self) -> str:
-        """``"run"`` or ``"sweep"``."""
+        """``"run"``, ``"sweep"`` or ``"compare"``."""
         return str(self.manifest["spec"]["kind"])
 
     @property
@@ -230,7 +230,7 @@ def load_results(folder: str | Path) -> Results:
     manifest = _read_json(folder / "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("tool") != "crossing-sim" or \
             not isinstance(manifest.get("spec"), Mapping) or \
-            manifest["spec"].get("kind") not in ("run", "sweep"):
+            manifest["spec"].get("kind") not in ("run", "sweep", "compare"):
         raise ResultsError(f"{folder}/manifest.json is not a crossing-sim manifest; {hint}")
     if manifest.get("status") != "complete":
         raise ResultsError(f"{folder} is unfinished (status {manifest.get('status')!r}): run "

@@ -1,0 +1,212 @@
+"""Paired comparisons: the difference a change makes, night by night, with its uncertainty.
+
+Two scenarios run on the same replication indices see the same random numbers for every
+component they share (:mod:`crossing_sim.experiment.seeding`), so the difference on each
+night is the effect of the change plus only the noise the change itself stirs up. Its mean,
+confidence interval and spread over nights answer "what difference would it have made".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from crossing_sim.arrays import FloatArray, IntArray
+from crossing_sim.errors import ResultsError
+from crossing_sim.experiment.replications import Replications
+from crossing_sim.experiment.statistics import estimate
+from crossing_sim.model.fates import FATES
+from crossing_sim.results.reader import PointResult, Results
+
+__all__ = [
+    "MEASURES",
+    "Difference",
+    "aligned",
+    "compare_points",
+    "compare_replications",
+    "compare_stored",
+    "comparison",
+    "difference_summary",
+    "differences_of",
+    "measures_of",
+    "paired_difference",
+    "paired_differences",
+    "seeding_of",
+    "stored_measures",
+]
+
+#: What a comparison reports, with the words a reader sees (the fates in their order).
+MEASURES: dict[str, str] = {
+    "crossed": "crossed",
+    **{f.key: f.label for f in FATES if f.key != "crossed"},
+    "left_by_bus": "left on a bus",
+    "buses_used": "buses used",
+    "last_crossing": "last crossing, minutes",
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """OTHER - BASE of one measure over the nights both ran (replication by replication)."""
+
+    measure: str
+    nights: int
+    mean: float
+    ci95_low: float
+    ci95_high: float
+    q05: float
+    q95: float
+    p_more: float  # share of nights on which OTHER's value is higher
+    p_less: float
+    base_mean: float
+    other_mean: float
+
+    @property
+    def half_width(self) -> float:
+        return (self.ci95_high - self.ci95_low) / 2
+
+    def as_dict(self) -> dict[str, Any]:
+        """As plain data (for JSON)."""
+        return asdict(self)
+
+
+def measures_of(reps: Replications) -> dict[str, FloatArray]:
+    """Each measure of :data:`MEASURES`, one value per night, in replication order."""
+    values: dict[str, FloatArray] = {
+        f.key: reps.fates[:, int(f)].astype(float) for f in FATES}
+    values["left_by_bus"] = reps.left_by_bus.astype(float)
+    values["buses_used"] = reps.buses_used.astype(float)
+    values["last_crossing"] = reps.last_crossing.astype(float)
+    return {name: values[name] for name in MEASURES}
+
+
+def paired_difference(measure: str, base: FloatArray, other: FloatArray) -> Difference:
+    """The difference of two aligned arrays (night ``i`` of each is replication ``i``).
+
+    Nights on which either value is missing (NaN: no crossing at all) are left out.
+    """
+    kept = ~(np.isnan(base) | np.isnan(other))
+    b, o = base[kept], other[kept]
+    d = o - b
+    if d.size == 0:
+        nan = float("nan")
+        return Difference(measure, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
+    e = estimate(d) if d.size > 1 else None
+    mean = float(d.mean())
+    finite = e is not None and np.isfinite(e.ci_low)
+    low, high = (e.ci_low, e.ci_high) if e is not None and finite else (mean, mean)
+    if e is not None and e.sd == 0:
+        low = high = mean  # the same on every night: no uncertainty at all
+    return Difference(measure, int(d.size), mean, float(low), float(high),
+                      float(np.quantile(d, 0.05)), float(np.quantile(d, 0.95)),
+                      float(np.mean(d > 0)), float(np.mean(d < 0)), float(b.mean()),
+                      float(o.mean()))
+
+
+def aligned(base_index: IntArray, other_index: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions of the replications both ran, in replication order."""
+    common, in_base, in_other = np.intersect1d(base_index, other_index, return_indices=True)
+    return in_base[np.argsort(common)], in_other[np.argsort(common)]
+
+
+def paired_differences(base: Replications, other: Replications) -> dict[str, Difference]:
+    """Every measure's paired difference OTHER - BASE over the nights both ran."""
+    if base.seed != other.seed:
+        raise ValueError(f"paired nights need the same seed ({base.seed} and {other.seed})")
+    at_base, at_other = aligned(base.replication, other.replication)
+    b, o = measures_of(base), measures_of(other)
+    return {name: paired_difference(name, b[name][at_base], o[name][at_other])
+            for name in MEASURES}
+
+
+def differences_of(values: Mapping[str, FloatArray], index: IntArray,
+                   base_values: Mapping[str, FloatArray],
+                   base_index: IntArray) -> dict[str, Difference]:
+    """Paired differences from per-night tables (as read back from a results folder)."""
+    at_base, at_other = aligned(base_index, index)
+    return {name: paired_difference(name, base_values[name][at_base], values[name][at_other])
+            for name in MEASURES if name in values and name in base_values}
+
+
+def difference_summary(base: Replications, other: Replications,
+                       reference: int) -> dict[str, Any]:
+    """What a sweep stores of a point's paired difference from its reference point."""
+    differences = paired_differences(base, other)
+    return {"reference": reference,
+            **{name: differences[name].as_dict() for name in ("crossed", "left_by_bus")}}
+
+
+def stored_measures(point: PointResult) -> tuple[IntArray, dict[str, FloatArray]]:
+    """A stored point's replication numbers and measures, from its replications.csv."""
+    columns = {name: "last_crossing_min" if name == "last_crossing" else name
+               for name in MEASURES}
+    index = point.column("replication").astype(np.int64)
+    return index, {name: point.column(column) for name, column in columns.items()}
+
+
+def seeding_of(results: Results) -> tuple[int, bool]:
+    """The seed of a stored experiment, and whether its nights were paired across points."""
+    spec = results.manifest.get("spec", {})
+    return int(spec.get("seed", -1)), bool(spec.get("paired", False))
+
+
+def comparison(labels: Sequence[Mapping[str, str]],
+               tables: Sequence[tuple[IntArray, Mapping[str, FloatArray]]], seed: int,
+               paired: bool) -> dict[str, Any]:
+    """Each scenario after the first against the first, as plain data (what ``--json``
+    prints): the labels, the nights, and every measure's paired difference."""
+    base_index, base_values = tables[0]
+    others: list[dict[str, Any]] = []
+    nights = []
+    for label, (index, values) in zip(labels[1:], tables[1:], strict=True):
+        differences = differences_of(values, index, base_values, base_index)
+        others.append({**label, "differences": {k: d.as_dict() for k, d in differences.items()}})
+        nights.append(differences["crossed"].nights)
+    return {"seed": seed, "paired": paired, "nights": min(nights, default=0),
+            "base": dict(labels[0]),
+            "others": others}
+
+
+def compare_replications(reps: Sequence[Replications], sources: Sequence[str],
+                         paired: bool = True) -> dict[str, Any]:
+    """The comparison of nights run in this process (the first is the base)."""
+    labels = [{"scenario": r.scenario.name, "description": r.scenario.description,
+               "source": source} for r, source in zip(reps, sources, strict=True)]
+    tables = [(r.replication, measures_of(r)) for r in reps]
+    return comparison(labels, tables, reps[0].seed, paired)
+
+
+def compare_stored(folders: Sequence[Results]) -> dict[str, Any]:
+    """The comparison of stored results folders: their first points, paired by replication.
+
+    Raises ResultsError unless they were made with the same seed and paired nights (a sweep's
+    points, or runs: every run is paired with every other run of the same seed).
+    """
+    seeds = {seeding_of(r)[0] for r in folders}
+    if len(seeds) != 1:
+        raise ResultsError("these folders were made with different seeds "
+                           f"({', '.join(str(s) for s in sorted(seeds))}): their nights are "
+                           "not paired; run them again with the same seed")
+    if any(not seeding_of(r)[1] and len(r.points) > 1 for r in folders):
+        raise ResultsError("a sweep made with independent points has no paired nights")
+    return _stored([r.points[0] for r in folders], [str(r.folder) for r in folders],
+                   seeds.pop(), True)
+
+
+def compare_points(results: Results) -> dict[str, Any]:
+    """The comparison of one stored study's points (the first is the base)."""
+    seed, paired = seeding_of(results)
+    sources = [str(p.results.manifest["points"][p.index].get("base", p.label))
+               for p in results.points]
+    return _stored(list(results.points), sources, seed, paired)
+
+
+def _stored(points: Sequence[PointResult], sources: Sequence[str], seed: int,
+            paired: bool) -> dict[str, Any]:
+    labels = [{"scenario": str(p.summary.get("scenario", p.label)),
+               "description": str(p.summary.get("description", "")), "source": source}
+              for p, source in zip(points, sources, strict=True)]
+    return comparison(labels, [stored_measures(p) for p in points], seed, paired)
