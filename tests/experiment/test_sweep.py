@@ -173,3 +173,11 @@ def test_ranges_of_speeds_whose_unit_has_a_slash() -> None:
     assert parse_vary("journey.speed=1.8km/h..2.6km/h/0.4km/h").values == (
         "1.8km/h", "2.2km/h", "2.6km/h")
     assert parse_vary("journey.speed=1m/s..2m/s").low == 1.0  # no step: an lhs range
+
+
+def test_latin_hypercube_gives_whole_numbers_equal_weight() -> None:
+    """Each of 1, 2, 3 tables is drawn equally often (the ends used to get half a share)."""
+    drawn = [p["gate.lanes"] for p in points([parse_vary("gate.lanes=1..3")],
+                                              Design("lhs", 300), seed=4)]
+    assert sorted(set(drawn)) == [1, 2, 3]
+    assert [drawn.count(v) for v in (1, 2, 3)] == [100, 100, 100]

@@ -228,12 +228,23 @@ def _latin_hypercube(factors: Sequence[Factor], design: Design,
             assert f.low is not None
             assert f.high is not None
             assert f.scale is not None
-            point[f.key] = f.scale.write(f.low + float(u) * (f.high - f.low))
+            point[f.key] = f.scale.write(_stretch(f, float(u)))
         out.append(point)
     # listed factors (e.g. whole scenario files) are crossed with the hypercube's samples
     for f in listed:
         out = [{**p, f.key: v} for p in out for v in f.values]
     return out
+
+
+def _stretch(f: Factor, u: float) -> float:
+    """A unit-interval sample on a factor's range; whole numbers each get an equal share
+    (``low..high`` split into ``high - low + 1`` equal cells), not half a share at the ends."""
+    assert f.low is not None
+    assert f.high is not None
+    assert f.scale is not None
+    if f.scale.kind == "int":
+        return float(min(f.high, math.floor(f.low + u * (f.high - f.low + 1))))
+    return f.low + u * (f.high - f.low)
 
 
 def describe(point: Mapping[str, object]) -> str:
