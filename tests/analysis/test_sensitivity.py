@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from crossing_sim.analysis.parameters import parse_range, read_ranges
-from crossing_sim.analysis.sensitivity import FILES, design_points, sensitivity, write
+from crossing_sim.analysis.sensitivity import DUMMY, FILES, design_points, sensitivity, write
 from crossing_sim.cli.analysis import sensitivity as sensitivity_command
 from crossing_sim.errors import AnalysisError, ScenarioError
 
@@ -70,8 +70,8 @@ def test_morris_finds_what_matters_and_what_cannot(known: Path, ranges_file: Pat
     assert ranking["gate.lanes"]["index"] > 0.05
     assert ranking["gate.screening_per_person"]["index"] > 0.05
     assert result.ranking()[-1]["key"] == "buses.turnaround"
-    assert len(result.output) == design_points("morris", 3, 10) == 40
-    assert result.runs == 80
+    assert len(result.output) == design_points("morris", 3, 10) == 50  # 3 keys and the dummy
+    assert result.runs == 100  # 50 design points x 2 nights
     assert result.noise_share == 0  # the night has no chance in it
 
 
@@ -83,8 +83,8 @@ def test_sobol_shares_the_variance(known: Path, ranges_file: Path) -> None:
     top = result.ranking()[0]
     assert top["key"] in ("gate.lanes", "gate.screening_per_person")
     assert top["index"] > 0.3
-    assert len(result.output) == design_points("sobol", 3, 64) == 64 * 8
-    assert len(result.indices["S2"]) == 9
+    assert len(result.output) == design_points("sobol", 3, 64) == 64 * 10  # with the dummy
+    assert len(result.indices["S2"]) == 16
 
 
 def test_noisy_night_ranks_the_table_above_chance(known: Path, tmp_path: Path) -> None:
@@ -97,10 +97,12 @@ def test_noisy_night_ranks_the_table_above_chance(known: Path, tmp_path: Path) -
     path.write_text('[ranges]\n"gate.screening_per_person.mean" = ["30s", "90s"]\n'
                     '"buses.turnaround" = ["1h", "5h"]\n', encoding="utf-8")
     result = sensitivity(noisy, read_ranges(path), "morris", samples=12, reps=5)
-    first, last = result.ranking()
+    ranked = {row["key"]: row for row in result.ranking()}
+    first, last = result.ranking()[0], ranked["buses.turnaround"]
     assert first["key"] == "gate.screening_per_person.mean"
-    assert last["key"] == "buses.turnaround"
     assert last["index"] < first["index"] / 4
+    # a factor the model never reads: with shared nights, exactly what noise gives, nothing
+    assert ranked[DUMMY]["index"] == 0
     assert 0 < result.noise_share < 1
 
 
@@ -217,8 +219,11 @@ def test_command_writes_ranking_and_chart(known: Path, ranges_file: Path,
         str(known), "--ranges", str(ranges_file), "--method", "morris", "--samples", "6",
         "--reps", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "= 24 nights" in result.stdout  # r(k + 1) = 6 x 4 points, one night each
-    assert "buses.turnaround" in result.stdout.splitlines()[-4]  # ranked last
+    assert "= 30 nights" in result.stdout  # r(k + 1) = 6 x 5 points (with the dummy), one night
+    ranks = [line for line in result.stdout.splitlines()
+             if line[:6].strip().isdigit() and "design points" not in line]
+    assert len(ranks) == 4  # three keys and the dummy
+    assert "buses.turnaround" in ranks[-1]  # ranked last
     assert sorted(p.name for p in out.iterdir()) == [
         "design.csv", "indices.json", "manifest.json", "ranges.toml", "ranking.png"]
     indices = json.loads((out / "indices.json").read_text())

@@ -51,8 +51,17 @@ from crossing_sim.experiment.seeding import (
 from crossing_sim.results.provenance import provenance
 from crossing_sim.results.store import new_folder, write_atomic, write_json
 
-__all__ = ["DEFAULT_SAMPLES", "FILES", "METHODS", "SEEDING", "Sensitivity", "design_points",
-           "sensitivity", "write"]
+__all__ = [
+    "DEFAULT_SAMPLES",
+    "DUMMY",
+    "FILES",
+    "METHODS",
+    "SEEDING",
+    "Sensitivity",
+    "design_points",
+    "sensitivity",
+    "write",
+]
 
 METHODS: Final = ("morris", "sobol")
 #: Grid levels of a Morris design.
@@ -60,7 +69,13 @@ MORRIS_LEVELS: Final = 4
 #: Spawn keys of the Generators that draw the design and resample the indices.
 DESIGN_STREAM: Final = SENSITIVITY_DESIGN
 ANALYSIS_STREAM: Final = SENSITIVITY_ANALYSIS
-DEFAULT_SAMPLES: Final = {"morris": 20, "sobol": 128}
+#: Morris trajectories by default. With the 8 keys of scenarios/ranges.toml, 20 left the top
+#: three keys' mu* intervals overlapping each other; at 200 the first stands apart and the
+#: top three apart from the rest, while gate.close and the southern distance stay inside
+#: each other's intervals (they matter about equally; docs/sensitivity.md). Sobol: base points.
+DEFAULT_SAMPLES: Final = {"morris": 200, "sobol": 128}
+#: A factor the model never reads: its index is what noise alone would show.
+DUMMY: Final = "(dummy: changes nothing)"
 #: How an analysis's random numbers are seeded (its manifest says so).
 SEEDING: Final = ("design: SeedSequence(seed, spawn_key=(2**31-2,)); every design point's "
                   "night r: SeedSequence(seed, spawn_key=(r,)), one stream per component "
@@ -70,8 +85,10 @@ FILES: Final = ("manifest.json", "ranges.toml", "design.csv", "indices.json")
 
 
 def design_points(method: str, keys: int, samples: int) -> int:
-    """Design points a method needs for ``keys`` keys: Morris r(k + 1), Sobol N(2k + 2)."""
-    return samples * (keys + 1) if method == "morris" else samples * (2 * keys + 2)
+    """Design points a method needs for ``keys`` ranges and the dummy factor (k = keys + 1):
+    Morris r(k + 1), Sobol N(2k + 2)."""
+    k = keys + 1
+    return samples * (k + 1) if method == "morris" else samples * (2 * k + 2)
 
 
 @dataclass
@@ -92,7 +109,8 @@ class Sensitivity:
 
     @property
     def keys(self) -> list[str]:
-        return [r.key for r in self.ranges]
+        """The ranges' keys and, last, the dummy factor."""
+        return [*(r.key for r in self.ranges), DUMMY]
 
     @property
     def runs(self) -> int:
@@ -159,10 +177,11 @@ def sensitivity(scenario: str | Path, ranges: Sequence[Range], method: str = "mo
                             "least 2 trajectories")
     if reps < 1:
         raise AnalysisError(f"{param('reps')} = {show_value(reps)}: must be at least 1")
-    problem = {"num_vars": len(ranges), "names": [r.key for r in ranges],
-               "bounds": [list(r.bounds) for r in ranges]}
+    # the dummy factor is drawn like the others but sets nothing: the noise floor's index
+    problem = {"num_vars": len(ranges) + 1, "names": [*(r.key for r in ranges), DUMMY],
+               "bounds": [*(list(r.bounds) for r in ranges), [0.0, 1.0]]}
     design = _sample(problem, method, samples, seed)
-    points = [{r.key: r.value(float(x)) for r, x in zip(ranges, row, strict=True)}
+    points = [{r.key: r.value(float(x)) for r, x in zip(ranges, row[:-1], strict=True)}
               for row in design]
     scenarios = build_points(scenario, overrides, points, source, "a value in its range")
     reps_of = run_experiment(Plan(scenarios, seed, reps), executor or SerialExecutor(),
@@ -238,9 +257,9 @@ def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
     writer.writerow(["point", *result.keys, "crossed_share_mean", "crossed_share_sd"])
     for p, (row, y, sd) in enumerate(zip(result.design, result.output, result.output_sd,
                                          strict=True)):
-        writer.writerow([p, *(r.value(float(x)) for r, x in zip(result.ranges, row,
+        writer.writerow([p, *(r.value(float(x)) for r, x in zip(result.ranges, row[:-1],
                                                                  strict=True)),
-                         f"{y:.6f}", f"{sd:.6f}"])
+                         f"{float(row[-1]):.6f}", f"{y:.6f}", f"{sd:.6f}"])
     write_atomic(files[2], buffer.getvalue().encode())
     write_json(files[3], {"method": result.method, "index": result.index_label,
                           "ranking": result.ranking(), "indices": result.indices,

@@ -68,7 +68,7 @@ def _pct(x: float | None) -> str:
 
 def render_sensitivity(result: Sensitivity, elapsed: float | None = None) -> str:
     """The ranking as a table for a terminal."""
-    k = len(result.ranges)
+    k = len(result.ranges) + 1  # with the dummy factor
     points = len(result.output)
     formula = (f"r(k + 1) = {result.samples} x {k + 1}" if result.method == "morris" else
                f"N(2k + 2) = {result.samples} x {2 * k + 2}")
@@ -86,13 +86,17 @@ def render_sensitivity(result: Sensitivity, elapsed: float | None = None) -> str
             lines.append(f"{i:<6}{row['key']:<36}"
                          f"{_pp(row['index']) + ' +/- ' + _pp(row['conf']):>22}"
                          f"{_pp(row['sigma']):>10}")
-        lines.append("(mu*, sigma: percentage points of the crossed share)")
+        lines += ["(mu*: the mean absolute elementary effect, as SALib defines it, sigma: its",
+                  " spread; both in percentage points of the crossed share for a change across",
+                  " the key's whole range. The dummy factor changes nothing: what noise gives.)"]
     else:
         lines.append(f"{'rank':<6}{'key':<36}{'ST (95 % CI)':>18}{'S1 (95 % CI)':>18}")
         for i, row in enumerate(result.ranking(), 1):
             total = f"{row['index']:.2f} +/- {row['conf']:.2f}"
             first = f"{row['first']:.2f} +/- {row['first_conf']:.2f}"
             lines.append(f"{i:<6}{row['key']:<36}{total:>18}{first:>18}")
+        lines += ["(ST: total-order, S1: first-order share of the crossed share's variance,",
+                  " with 95 % bootstrap intervals; the dummy factor shows the noise floor)"]
     if math.isfinite(result.noise_share):
         lines.append(f"night-to-night chance: {100 * result.noise_share:.1f} % of the "
                      f"output's variance ({result.reps} nights a point)")
