@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import clock
 from crossing_sim import Fate, Outcome, Scenario, scenario_from_dict, simulate
 from crossing_sim.model.fates import FATES
+from crossing_sim.results.record import measure
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 QUEUED_FATES = (Fate.TURNED_AWAY, Fate.AT_GATE, Fate.REFUSED, Fate.CROSSED)
@@ -288,12 +289,31 @@ def check_series(s: Scenario, out: Outcome) -> None:
         assert (series.queue[after_dawn] == 0).all()
 
 
+def check_record(s: Scenario, out: Outcome) -> None:
+    """The night's reported numbers are within their bounds and agree with the outcome."""
+    m = measure(out, s)
+    assert 0.0 <= m["utilisation"] <= 1.0 + 1e-9
+    assert 0 <= m["queued_at_closing"] <= s.population.expected
+    if out.crossed:
+        assert 0.0 <= m["wait_mean"] <= m["wait_max"] + 1e-9
+        assert m["wait_p90"] <= m["wait_max"] + 1e-9
+        assert s.gate.open <= m["first_crossing"] <= m["last_crossing"]
+        hour = m["busiest_hour"]
+        assert hour - 60 < m["last_crossing"]
+        assert hour <= m["last_crossing"]
+        assert hour + 60 > m["first_crossing"]
+    else:
+        assert np.isnan(m["first_crossing"])
+        assert np.isnan(m["busiest_hour"])
+
+
 def check_all(s: Scenario, out: Outcome) -> None:
     check_conservation(s, out)
     check_fates(s, out)
     check_causality(s, out)
     check_buses(s, out)
     check_series(s, out)
+    check_record(s, out)
 
 
 # Found by this test: a bus that starts loading one minute before the end, with boarding

@@ -7,9 +7,16 @@ from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import invoke
-from crossing_sim import load_scenario, replication_streams, run_replications, simulate
+from crossing_sim import (
+    load_scenario,
+    replication_streams,
+    run_replications,
+    scenario_from_dict,
+    simulate,
+)
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.batches import Batch, pack
 from crossing_sim.results.record import (
@@ -35,7 +42,7 @@ def test_the_table_header_follows_the_record() -> None:
 def test_measure_agrees_with_the_outcome(tiny_file: Path) -> None:
     scenario = load_scenario(tiny_file)
     outcome = simulate(scenario, replication_streams(5, 0))
-    values = measure(outcome)
+    values = measure(outcome, scenario)
     assert values["left_by_bus"] == outcome.left_by_bus
     assert values["buses_used"] == outcome.buses_used
     departures = outcome.trips.depart[~np.isnan(outcome.trips.depart)]
@@ -60,3 +67,33 @@ def test_the_written_table_has_the_derived_columns(tiny_file: Path, tmp_path: Pa
     assert len(rows) == 4
     for row in rows:
         assert int(row["left_waiting"]) == int(row["crossed"]) - int(row["left_by_bus"])
+
+
+def one_night(**gate: object) -> dict[str, float | int]:
+    """Three people who all reach the gate at 21:00 (30 minutes' walk from 20:30), screened
+    a minute each at one table."""
+    scenario = scenario_from_dict({
+        "population": {"expected": 3, "group_size": 1},
+        "origins": {"camp": {"share": 1.0, "distance": "3km"}},
+        "warning": {"earliest_departure": "20:30"},
+        "journey": {"speed": "6km/h"},
+        "gate": {"open": "21:00", "screening_per_group": "0s", "screening_per_person": "1min",
+                 **gate},
+    })
+    return measure(simulate(scenario, np.random.default_rng(0)), scenario)
+
+
+def test_the_gate_s_numbers_of_a_night_worked_by_hand() -> None:
+    m = one_night(close="21:10")
+    assert (m["first_crossing"], m["last_crossing"]) == (541.0, 543.0)  # 21:01 and 21:03
+    assert (m["wait_mean"], m["wait_max"]) == (1.0, 2.0)  # waits 0, 1 and 2 minutes
+    assert m["wait_p90"] == pytest.approx(1.8)
+    assert m["utilisation"] == pytest.approx(3 / 10)  # 3 busy minutes of a 10-minute window
+    assert m["queued_at_closing"] == 0
+    assert m["busiest_hour"] == 540.0  # 21:00-22:00
+
+
+def test_people_still_queued_when_the_gate_closes() -> None:
+    m = one_night(close="21:02", closing="cut_off")
+    assert m["queued_at_closing"] == 1  # the third person had not reached the table
+    assert m["utilisation"] == pytest.approx(1.0)  # busy the whole two minutes

@@ -53,7 +53,7 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
         point = None if task.paired else task.point
         outcome = simulate(scenario, replication_streams(seed, index, point))
         fates[row] = outcome.people_by_fate()
-        for name, value in measure(outcome).items():
+        for name, value in measure(outcome, scenario).items():
             record[name][row] = value
         tr = outcome.trips
         trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,
@@ -91,6 +91,13 @@ class Replications:
     first_departure: FloatArray
     last_departure: FloatArray
     last_crossing: FloatArray
+    first_crossing: FloatArray
+    wait_mean: FloatArray
+    wait_p90: FloatArray
+    wait_max: FloatArray
+    utilisation: FloatArray
+    queued_at_closing: IntArray
+    busiest_hour: FloatArray
     series_t: FloatArray
     series: SeriesArray | None
     trips: dict[str, FloatArray]

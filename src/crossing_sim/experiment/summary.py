@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from crossing_sim.arrays import FloatArray
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.statistics import Estimate, estimate, position
 from crossing_sim.model.fates import FATES
@@ -46,6 +47,20 @@ def summarize(reps: Replications) -> dict[str, Any]:
             "left_waiting_mean": float(reps.left_waiting.mean()),
             "last_departure_median": _median_clock(reps.last_departure, s.start_clock),
         },
+        "gate": {
+            "wait_mean_min": _of(reps.wait_mean),
+            "wait_p90_min": _of(reps.wait_p90),
+            "wait_max_min": _of(reps.wait_max),
+            "table_utilisation": _of(reps.utilisation),
+            "queued_at_closing": _of(reps.queued_at_closing.astype(float)),
+        },
+        "times": {
+            "first_crossing": _clock_of(reps.first_crossing, s.start_clock),
+            "last_crossing": _clock_of(reps.last_crossing, s.start_clock),
+            "first_bus_departure": _clock_of(reps.first_departure, s.start_clock),
+            "last_bus_departure": _clock_of(reps.last_departure, s.start_clock),
+            "busiest_hour": _busiest(reps.busiest_hour, s.start_clock),
+        },
     }
 
 
@@ -53,6 +68,38 @@ def _numbers(e: Estimate, scale: float = 1.0) -> dict[str, float]:
     return {"mean": e.mean * scale, "sd": e.sd * scale, "ci95_low": e.ci_low * scale,
             "ci95_high": e.ci_high * scale, "q05": e.q05 * scale, "q50": e.q50 * scale,
             "q95": e.q95 * scale}
+
+
+def _of(values: FloatArray) -> dict[str, float] | None:
+    """Mean, spread and interval over the nights that have the value (None if none has)."""
+    kept = values[~np.isnan(values)]
+    if not kept.size:
+        return None
+    return {"nights": int(kept.size), **_numbers(estimate(kept))}
+
+
+def _clock_of(times: FloatArray, start_clock: int) -> dict[str, Any] | None:
+    """A time of the night: its numbers in minutes after the start, and as clock times."""
+    numbers = _of(times)
+    if numbers is None:
+        return None
+    clocks = {f"{k}_clock": format_clock(numbers[k], start_clock) if np.isfinite(numbers[k])
+              else None for k in ("mean", "ci95_low", "ci95_high", "q05", "q95")}
+    return {**numbers, **clocks}
+
+
+def _busiest(starts: FloatArray, start_clock: int) -> dict[str, Any] | None:
+    """The clock hour most often the busiest, how often, and how often it is after midnight."""
+    kept = starts[~np.isnan(starts)]
+    if not kept.size:
+        return None
+    hours, counts = np.unique(kept, return_counts=True)
+    most = float(hours[np.argmax(counts)])
+    after_midnight = (kept + start_clock) % (24 * 60) < 6 * 60  # 00:00-06:00
+    return {"nights": int(kept.size), "most_often_start": most,
+            "most_often_clock": format_clock(most, start_clock),
+            "most_often_share": float(counts.max() / kept.size),
+            "share_after_midnight": float(after_midnight.mean())}
 
 
 def _median_clock(times: np.ndarray[Any, Any], start_clock: int) -> str | None:

@@ -183,6 +183,18 @@ def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
     for column in RECORD:
         if column.summary:
             row[f"{column.csv}_mean"] = summary["buses"][column.summary]
+    for key, numbers in summary.get("gate", {}).items():
+        for stat in ("mean", "ci95_low", "ci95_high"):
+            row[f"{key}_{stat}"] = numbers[stat] if numbers else None
+    for key, numbers in summary.get("times", {}).items():
+        if key == "busiest_hour":
+            row["busiest_hour_most_often_start_min"] = numbers["most_often_start"] \
+                if numbers else None
+            row["busiest_hour_share_after_midnight"] = numbers["share_after_midnight"] \
+                if numbers else None
+            continue
+        for stat in ("mean", "ci95_low", "ci95_high"):
+            row[f"{key}_{stat}_min"] = numbers[stat] if numbers else None
     if "difference" in summary:
         d = summary["difference"]["crossed"]
         row["reference_point"] = summary["difference"]["reference"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["ordinal", "render_summary", "render_sweep"]
-
 from crossing_sim.model.fates import Fate
+
+__all__ = ["ordinal", "render_summary", "render_sweep"]
 
 
 def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str:
@@ -45,7 +45,44 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
         + (f"; the last left at {b['last_departure_median']} (median)"
            if b["last_departure_median"] else "; none left"),
     ]
+    if "gate" in summary:
+        lines += ["", *_night(summary)]
     return "\n".join(lines)
+
+
+def _night(summary: dict[str, Any]) -> list[str]:
+    """The gate and the night's times, each a mean over nights with its 95 % CI."""
+    g, times = summary["gate"], summary["times"]
+    lines = ["At the gate and through the night (mean per night, 95 % CI)"]
+
+    def row(label: str, text: str) -> None:
+        lines.append(f"  {label:<34}{text}")
+
+    if g["wait_mean_min"] is not None:
+        w, p90, top = g["wait_mean_min"], g["wait_p90_min"], g["wait_max_min"]
+        row("wait from arrival to the table", f"{w['mean']:.0f} min "
+            f"({_range(w['ci95_low'], w['ci95_high'], 0)}) for those who crossed")
+        row("  9 in 10 waited less than", f"{p90['mean']:.0f} min; the longest wait "
+            f"{top['mean']:.0f} min")
+    u = g["table_utilisation"]
+    row("tables busy in the open window", f"{100 * u['mean']:.1f} % "
+        f"({_range(100 * u['ci95_low'], 100 * u['ci95_high'], 1, ' %')})")
+    q = g["queued_at_closing"]
+    row("people queued at closing", f"{q['mean']:.1f} ({_range(q['ci95_low'], q['ci95_high'], 1)})")
+    for key, label in (("first_crossing", "first crossing"), ("last_crossing", "last crossing"),
+                       ("first_bus_departure", "first bus left"),
+                       ("last_bus_departure", "last bus left")):
+        t = times[key]
+        if t is not None:
+            row(label, f"{t['mean_clock']} ({t['ci95_low_clock']}-{t['ci95_high_clock']}); "
+                f"5-95 % of nights {t['q05_clock']}-{t['q95_clock']}")
+    busiest = times["busiest_hour"]
+    if busiest is not None:
+        start = busiest["most_often_clock"]
+        row("busiest hour of crossings", f"{start} to the next hour on "
+            f"{100 * busiest['most_often_share']:.0f} % of nights; after midnight on "
+            f"{100 * busiest['share_after_midnight']:.0f} %")
+    return lines
 
 
 def _pct(share: float) -> str:

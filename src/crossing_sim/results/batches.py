@@ -32,6 +32,13 @@ class Batch:
     first_departure: FloatArray  # minutes after the start clock, NaN if no bus left
     last_departure: FloatArray
     last_crossing: FloatArray
+    first_crossing: FloatArray
+    wait_mean: FloatArray  # minutes, of the people who crossed
+    wait_p90: FloatArray
+    wait_max: FloatArray
+    utilisation: FloatArray  # share of the tables' open window spent screening
+    queued_at_closing: IntArray
+    busiest_hour: FloatArray  # start of the clock hour with most crossings
     series_t: FloatArray
     series: SeriesArray  # (replications, len(Series.NAMES), time)
     trips: FloatArray  # (trips, len(TRIP_FIELDS))

@@ -13,8 +13,10 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
+from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.outcome import Outcome
+from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["MEASURED", "RECORD", "REPLICATION_COLUMNS", "ROW_FIELDS", "TRIP_COLUMNS",
            "TRIP_FIELDS", "Column", "measure", "replication_row", "trip_row"]
@@ -26,7 +28,8 @@ class Column:
 
     name: str  # as in batches and Replications
     csv: str  # its header in replications.csv
-    kind: Literal["count", "time"]  # people or buses; or minutes after the start clock
+    #: people or buses; minutes after the start clock; a duration in minutes; a share
+    kind: Literal["count", "time", "minutes", "share"]
     #: computed from the crossed count and the measured columns instead of stored
     derive: Callable[[int, Mapping[str, Any]], int] | None = None
     #: the key of its mean in the summary's ``buses`` group ("" for none)
@@ -34,7 +37,7 @@ class Column:
 
     def missing(self) -> float:
         """What a batch holds before the night is measured (a time may stay NaN)."""
-        return np.nan if self.kind == "time" else 0
+        return 0 if self.kind == "count" else np.nan
 
 
 def _left_waiting(crossed: int, values: Mapping[str, Any]) -> int:
@@ -50,6 +53,13 @@ RECORD: Final = (
     Column("first_departure", "first_bus_departure_min", "time"),
     Column("last_departure", "last_bus_departure_min", "time"),
     Column("last_crossing", "last_crossing_min", "time"),
+    Column("first_crossing", "first_crossing_min", "time"),
+    Column("wait_mean", "wait_mean_min", "minutes"),
+    Column("wait_p90", "wait_p90_min", "minutes"),
+    Column("wait_max", "wait_max_min", "minutes"),
+    Column("utilisation", "table_utilisation", "share"),
+    Column("queued_at_closing", "queued_at_closing", "count"),
+    Column("busiest_hour", "busiest_hour_start_min", "time"),
 )
 #: The columns a batch stores for each replication.
 MEASURED: Final = tuple(c for c in RECORD if c.derive is None)
@@ -65,17 +75,49 @@ TRIP_FIELDS: Final = ("replication", "bus", "load_start", "depart", "people")
 TRIP_COLUMNS: Final = ("point", "replication", "bus", "load_start_min", "depart_min", "people")
 
 
-def measure(outcome: Outcome) -> dict[str, float | int]:
-    """The measured columns of one night."""
+def measure(outcome: Outcome, scenario: Scenario) -> dict[str, float | int]:
+    """The measured columns of one night.
+
+    The wait is a person's, from reaching the gate to the start of the family's screening,
+    over everyone who crossed (each family counted once per member). The tables'
+    utilisation is the share of the open window (opening to closing, every table) spent
+    screening. Queued at closing: people who had reached the gate by closing but whose
+    screening had not started. The busiest hour is the clock hour with the most crossings.
+    """
+    g, gate = outcome.groups, scenario.gate
     departed = outcome.trips.depart[~np.isnan(outcome.trips.depart)]
-    crossed = outcome.groups.screen_end[outcome.groups.fate == int(Fate.CROSSED)]
+    crossed = g.fate == int(Fate.CROSSED)
+    ends = g.screen_end[crossed]
+    wait = np.repeat(g.screen_start[crossed] - g.arrive[crossed], g.size[crossed])
+    screened = ~np.isnan(g.screen_start)
+    # a screening cut off at closing (or still under way at the end) was busy until closing
+    busy = (np.fmin(g.screen_end[screened], gate.close)
+            - np.maximum(g.screen_start[screened], gate.open)).clip(min=0).sum()
+    waiting = (g.arrive <= gate.close) & ~(g.screen_start <= gate.close)
     return {
         "left_by_bus": outcome.left_by_bus,
         "buses_used": outcome.buses_used,
         "first_departure": float(departed.min()) if departed.size else np.nan,
         "last_departure": float(departed.max()) if departed.size else np.nan,
-        "last_crossing": float(crossed.max()) if crossed.size else np.nan,
+        "last_crossing": float(ends.max()) if ends.size else np.nan,
+        "first_crossing": float(ends.min()) if ends.size else np.nan,
+        "wait_mean": float(wait.mean()) if wait.size else np.nan,
+        "wait_p90": float(np.quantile(wait, 0.9)) if wait.size else np.nan,
+        "wait_max": float(wait.max()) if wait.size else np.nan,
+        "utilisation": float(busy / (gate.lanes * (gate.close - gate.open))),
+        "queued_at_closing": int(g.size[waiting].sum()),
+        "busiest_hour": _busiest_hour(ends, g.size[crossed], scenario.start_clock),
     }
+
+
+def _busiest_hour(ends: FloatArray, people: IntArray, start_clock: int) -> float:
+    """The start (minutes after the start clock) of the clock hour with most crossings."""
+    if not ends.size:
+        return np.nan
+    hours = np.floor((ends + start_clock) / 60).astype(np.int64)
+    first = int(hours.min())
+    counts = np.bincount(hours - first, weights=people)
+    return float((first + int(np.argmax(counts))) * 60 - start_clock)
 
 
 def replication_row(point: int, replication: int, fates: list[int], expected: int,
@@ -85,7 +127,8 @@ def replication_row(point: int, replication: int, fates: list[int], expected: in
     cells: list[object] = [point, replication, crossed, f"{crossed / expected:.6f}", *fates]
     for c in RECORD:
         value = c.derive(crossed, values) if c.derive else values[c.name]
-        cells.append(int(value) if c.kind == "count" else _minutes(float(value)))
+        cells.append(int(value) if c.kind == "count" else
+                     _share(float(value)) if c.kind == "share" else _minutes(float(value)))
     return cells
 
 
@@ -93,6 +136,10 @@ def trip_row(point: int, trip: Any) -> list[object]:
     """One line of trips.csv from a row of a batch's trip table."""
     return [point, int(trip[0]), int(trip[1]), _minutes(trip[2]), _minutes(trip[3]),
             int(trip[4])]
+
+
+def _share(value: float) -> str:
+    return "" if np.isnan(value) else f"{value:.6f}"
 
 
 def _minutes(value: float) -> str:
