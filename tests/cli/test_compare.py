@@ -126,3 +126,35 @@ def test_the_text_says_it_in_words(tmp_path: Path) -> None:
     assert code == 0, err
     assert "more people crossed on a night (95 % CI" in out
     assert "the same on every night: never got the message" in out
+
+
+def test_the_same_differences_on_a_dask_cluster(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    serial = compare_json(BASE, TWO, "--reps", "30", "--jobs", "1", "--out", str(tmp_path / "s"))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dask = compare_json(BASE, TWO, "--reps", "30", "--scheduler", cluster.scheduler_address,
+                            "--out", str(tmp_path / "d"))
+    assert dask["others"] == serial["others"]
+
+
+def test_a_killed_comparison_resumes_to_the_same_differences(tmp_path: Path) -> None:
+    """What a kill leaves (a running manifest, some batches, no tables) resumes to the same."""
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    done = compare_json(BASE, TWO, "--reps", "40", "--jobs", "1", "--out", str(whole))
+    cut.mkdir()
+    manifest = json.loads((whole / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(status="running")
+    manifest.pop("finished", None)
+    (cut / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (cut / "scenario.toml").write_bytes((whole / "scenario.toml").read_bytes())
+    (cut / "batches").mkdir()
+    batches = sorted((whole / "batches").iterdir())
+    for batch in batches[: len(batches) // 2]:
+        (cut / "batches" / batch.name).write_bytes(batch.read_bytes())
+    code, out, err = invoke("compare", BASE, TWO, "--reps", "40", "--jobs", "1", "--json",
+                            "--out", str(cut))
+    assert code == 0, err
+    assert json.loads(out)["others"] == done["others"]
+    for table in ("replications.csv", "differences.csv"):
+        assert (cut / table).read_bytes() == (whole / table).read_bytes()
