@@ -101,3 +101,21 @@ def test_pairing_sharpens_the_fewer_checkpoints_comparison() -> None:
                              seed=2018).crossed.astype(float)
     gain = (base.var(ddof=1) + fewer.var(ddof=1)) / (fewer - base).var(ddof=1)
     assert gain > 2.5
+
+
+def test_a_sweep_over_seats_crosses_the_same_people_night_by_night(tmp_path: Any) -> None:
+    from conftest import invoke
+
+    code, _, err = invoke("sweep", str(BASELINE), "--vary", "buses.seats=45,50,57", "--reps",
+                          "40", "--out", str(tmp_path / "s"))
+    assert code == 0, err
+    rows = (tmp_path / "s" / "replications.csv").read_text(encoding="utf-8").splitlines()[1:]
+    by_point: dict[str, list[str]] = {}
+    for row in rows:
+        point, _, crossed = row.split(",")[:3]
+        by_point.setdefault(point, []).append(crossed)
+    assert by_point["0"] == by_point["1"] == by_point["2"]
+    summary = (tmp_path / "s" / "summary.csv").read_text(encoding="utf-8").splitlines()
+    header = summary[0].split(",")
+    column = header.index("crossed_difference_mean")
+    assert [float(line.split(",")[column]) for line in summary[1:]] == [0.0, 0.0, 0.0]

@@ -64,9 +64,9 @@ def test_animate_needs_gif_or_mp4(tmp_path: Path, name: str) -> None:
 
 
 def test_every_group_on_the_road_is_between_origin_and_gate() -> None:
-    from crossing_sim.figures.animation import _prepare
+    from crossing_sim.figures.animation import prepare_night
 
     scenario = load_scenario(SCENARIOS / "baseline.toml")
-    night = _prepare(scenario, simulate(scenario, replication_streams(1, 3)), 5.0)
+    night = prepare_night(scenario, simulate(scenario, replication_streams(1, 3)), 5.0)
     shown = night.position[~np.isnan(night.position)]
     assert ((shown >= 0) & (shown <= 1)).all()

@@ -29,14 +29,14 @@ from crossing_sim.scenario.observed import OBSERVED_CROSSED
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import format_clock
 
-__all__ = ["FORMATS", "animation", "frame_count", "save"]
+__all__ = ["FORMATS", "NightLayout", "animation", "frame_count", "prepare_night", "save"]
 
 #: The file formats an animation is written in.
 FORMATS: Final = ("gif", "mp4")
 
 
 @dataclass(frozen=True)
-class _Night:
+class NightLayout:
     """What the frames need, precomputed as arrays (times: minutes after the start clock)."""
 
     scenario: Scenario
@@ -46,7 +46,8 @@ class _Night:
     lost_at: np.ndarray[Any, Any]  # (groups,): where on its route a lost family stopped
 
 
-def _prepare(scenario: Scenario, outcome: Outcome, step: float) -> _Night:
+def prepare_night(scenario: Scenario, outcome: Outcome, step: float) -> NightLayout:
+    """Where every family is drawn on each frame (``step`` minutes apart) of one night."""
     g = outcome.groups
     walked = g.arrive - g.depart
     typical = np.full(len(scenario.origins), np.nan)
@@ -66,7 +67,7 @@ def _prepare(scenario: Scenario, outcome: Outcome, step: float) -> _Night:
     until = np.where(lost, g.lost, g.arrive)[None, :]
     on_road = (t >= g.depart[None, :]) & (t < until)
     position = np.where(on_road, (t - g.depart[None, :]) / route_time[None, :], np.nan)
-    return _Night(scenario, outcome, frames, np.clip(position, 0, 1), lost_at)
+    return NightLayout(scenario, outcome, frames, np.clip(position, 0, 1), lost_at)
 
 
 def animation(scenario: Scenario, outcome: Outcome, step: float = 5.0,
@@ -74,7 +75,7 @@ def animation(scenario: Scenario, outcome: Outcome, step: float = 5.0,
     """The night as an animation, one frame every ``step`` minutes of clock time."""
     if scenario.arrivals.mode != "journey":
         raise ValueError("an animation needs the journey arrival mode (families on the road)")
-    night = _prepare(scenario, outcome, step)
+    night = prepare_night(scenario, outcome, step)
     with style.context(STYLE):
         fig = Figure(figsize=(12.8, 7.2), dpi=100, layout="constrained")
         road, gate, buses = _axes(fig, night)
@@ -85,10 +86,10 @@ def animation(scenario: Scenario, outcome: Outcome, step: float = 5.0,
 
 def frame_count(scenario: Scenario, outcome: Outcome, step: float = 5.0) -> int:
     """How many frames :func:`animation` makes."""
-    return len(_prepare(scenario, outcome, step).frames)
+    return len(prepare_night(scenario, outcome, step).frames)
 
 
-def _axes(fig: Figure, night: _Night) -> tuple[Any, Any, Any]:
+def _axes(fig: Figure, night: NightLayout) -> tuple[Any, Any, Any]:
     grid = fig.add_gridspec(2, 2, width_ratios=(1.6, 1), height_ratios=(1, 1))
     road = fig.add_subplot(grid[:, 0])
     gate = fig.add_subplot(grid[0, 1])
@@ -111,7 +112,7 @@ def _axes(fig: Figure, night: _Night) -> tuple[Any, Any, Any]:
 class _Frame:
     """Draws frame ``i`` (the axes are redrawn from the precomputed arrays each time)."""
 
-    def __init__(self, fig: Figure, night: _Night, road: Any, gate: Any, buses: Any) -> None:
+    def __init__(self, fig: Figure, night: NightLayout, road: Any, gate: Any, buses: Any) -> None:
         self.fig, self.night, self.road, self.gate, self.buses = fig, night, road, gate, buses
         g = night.outcome.groups
         rng = np.random.default_rng(0)  # a fixed jitter so families do not sit on one line

@@ -26,7 +26,13 @@ from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, style
 from crossing_sim.results.reader import Results
 from crossing_sim.scenario.observed import OBSERVED_CROSSED, OBSERVED_EXPECTED
 from crossing_sim.scenario.spec import Scenario
-from crossing_sim.scenario.units import MINUTES_PER_DAY, clock_to_minutes, parse_clock
+from crossing_sim.scenario.units import (
+    MINUTES_PER_DAY,
+    clock_to_minutes,
+    parse_clock,
+    split_quantity,
+    unit_of,
+)
 
 __all__ = ["OBSERVED_SHARE", "FactorAxis", "factor_axis", "sweep", "value_key"]
 
@@ -108,18 +114,12 @@ def _is_clock(text: str) -> bool:
 
 def _unit(value: object) -> str:
     """The unit of a quantity written like "45s" or "2.5km/h" ("" if it is not one)."""
-    if not isinstance(value, str):
-        return ""
-    number = value.rstrip("abcdefghijklmnopqrstuvwxyz/")
-    try:
-        float(number)
-    except ValueError:
-        return ""
-    return value[len(number):]
+    return unit_of(value) if isinstance(value, str) else ""
 
 
 def _number(value: object) -> float:
-    return float(str(value)[: len(str(value)) - len(_unit(value))])
+    parts = split_quantity(str(value))
+    return float(parts[0]) if parts else float(str(value))
 
 
 def _doc(key: str) -> str:
