@@ -15,7 +15,7 @@ In one run it times, replication by replication and alternating which goes first
 
 It prints the median and mean milliseconds per replication of each, the ratio project/floor
 and whether the project's model is within the target (``TARGET`` times the floor, see
-``../shared/DESIGN.md``, "Habits that keep it fast"). It always exits with status 0.
+the design notes, "Habits that keep it fast"). It always exits with status 0.
 """
 
 from __future__ import annotations
