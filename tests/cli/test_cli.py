@@ -245,3 +245,29 @@ def test_real_process_unknown_scheduler_scheme_one_line(tiny_file: Path) -> None
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert "unknown address scheme 'nonsense'" in result.stderr
+
+
+def test_precision_that_ends_at_the_cap_says_so(tmp_path: Path) -> None:
+    code, out, err = invoke("run", str(SCENARIOS / "baseline.toml"), "--reps", "10",
+                            "--precision", "0.0001",
+                            "--max-reps", "40", "--json", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["precision_reached"] is False
+    assert summary["replications"] == 40
+    assert "--max-reps 40 was reached" in err
+
+
+def test_precision_reached_is_reported(tiny_file: Path, tmp_path: Path) -> None:
+    code, out, err = invoke("run", str(tiny_file), "--reps", "10", "--precision", "0.05",
+                            "--json", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    assert json.loads(out)["precision_reached"] is True
+    assert not err
+
+
+def test_a_cap_below_the_first_round_is_an_error(tiny_file: Path, tmp_path: Path) -> None:
+    code, _, err = invoke("run", str(tiny_file), "--precision", "0.001", "--max-reps", "50",
+                          "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert "--max-reps 50 is below --reps 500" in err

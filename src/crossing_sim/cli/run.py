@@ -31,7 +31,8 @@ from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir
 from crossing_sim.scenario.loading import read_toml
 
-__all__ = ["execute_study", "make_plan", "run", "say_where", "sweep"]
+__all__ = ["execute_study", "make_plan", "precision_reached", "run", "say_where", "sweep",
+           "warn_if_imprecise"]
 
 
 @click.command(context_settings=CONTEXT)
@@ -49,13 +50,32 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     target = out if out is not None else default_run_dir(prepared[0].scenario.name)
     result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json)
     summary = result.summaries[0]
+    reached = precision_reached(result.summaries, precision)
     figures = plot_all(target) if with_plot else None
     if as_json:
         click.echo(json.dumps({**summary, "results": str(target),
+                               **({"precision_reached": reached} if precision else {}),
                                **({"figures": figures} if figures else {})}, indent=2))
-        return
-    click.echo(render_summary(summary, elapsed))
-    say_where(result, target, figures)
+    else:
+        click.echo(render_summary(summary, elapsed))
+        say_where(result, target, figures)
+    warn_if_imprecise(reached, precision, plan)
+
+
+def precision_reached(summaries: Sequence[dict[str, Any]], precision: float | None) -> bool:
+    """Whether every point's crossed share has a 95 % CI half-width within ``precision``."""
+    if precision is None:
+        return True
+    return all(not (s["crossed_share"]["ci95_high"] - s["crossed_share"]["ci95_low"]) / 2
+               > precision for s in summaries)
+
+
+def warn_if_imprecise(reached: bool, precision: float | None, plan: Plan) -> None:
+    """Say on stderr when the precision rule stopped at its cap rather than at its target."""
+    if not reached and precision is not None:
+        click.echo(f"note: --max-reps {plan.max_reps} was reached before the 95 % CI "
+                   f"half-width of the crossed share was below {precision:g}; the summary "
+                   "is less precise than asked", err=True)
 
 
 @click.command(context_settings=CONTEXT)
@@ -112,11 +132,15 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
                                reference)
     figures = plot_all(target) if with_plot else None
     if as_json:
+        reached = precision_reached(result.summaries, precision)
         click.echo(json.dumps({"points": result.summaries, "results": str(target),
+                               **({"precision_reached": reached} if precision else {}),
                                **({"figures": figures} if figures else {})}, indent=2))
+        warn_if_imprecise(reached, precision, plan)
         return
     click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
     say_where(result, target, figures)
+    warn_if_imprecise(precision_reached(result.summaries, precision), precision, plan)
 
 
 def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
@@ -154,6 +178,9 @@ def make_plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | 
           max_reps: int | None, paired: bool = True, precision_of: str = "share") -> Plan:
     if precision is not None and reps < 2:
         raise UserError("--precision needs --reps of at least 2 to start from")
+    if max_reps is not None and max_reps < reps:
+        raise UserError(f"--max-reps {max_reps} is below --reps {reps}: the cap must be at "
+                        "least the first round of replications")
     return Plan([p.scenario for p in prepared], seed, reps, precision, max_reps or 100_000,
                 paired, precision_of)
 
