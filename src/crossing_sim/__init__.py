@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from crossing_sim.report import trace
     from crossing_sim.report.summary import render_summary
     from crossing_sim.results.reader import Results, load_results
+    from crossing_sim.scenario.catalog import builtin_folder
     from crossing_sim.scenario.loading import load_scenario, resolve
     from crossing_sim.scenario.observed import OBSERVED_CROSSED, OBSERVED_EXPECTED
     from crossing_sim.scenario.spec import Scenario, scenario_from_dict
@@ -43,6 +44,7 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "Scenario": ("crossing_sim.scenario.spec", "Scenario"),
     "scenario_from_dict": ("crossing_sim.scenario.spec", "scenario_from_dict"),
     "load_scenario": ("crossing_sim.scenario.loading", "load_scenario"),
+    "builtin_folder": ("crossing_sim.scenario.catalog", "builtin_folder"),
     "resolve": ("crossing_sim.scenario.loading", "resolve"),
     "OBSERVED_CROSSED": ("crossing_sim.scenario.observed", "OBSERVED_CROSSED"),
     "OBSERVED_EXPECTED": ("crossing_sim.scenario.observed", "OBSERVED_EXPECTED"),
@@ -81,6 +83,7 @@ __all__ = [
     "Streams",
     "StudyResult",
     "__version__",
+    "builtin_folder",
     "estimate",
     "figures",
     "load_results",

@@ -10,6 +10,7 @@ from crossing_sim.cli.common import CONTEXT
 from crossing_sim.cli.compare import compare
 from crossing_sim.cli.plot import plot
 from crossing_sim.cli.run import run, sweep
+from crossing_sim.cli.scenarios import scenarios
 from crossing_sim.cli.teaching import animate, trace
 from crossing_sim.version import package_version
 
@@ -25,5 +26,6 @@ def main() -> None:
     """
 
 
-for command in (run, sweep, compare, plot, check, trace, animate, calibrate, sensitivity):
+for command in (run, sweep, compare, plot, check, trace, animate, calibrate, sensitivity,
+                scenarios):
     main.add_command(command)

@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from crossing_sim.errors import ScenarioError, param
+from crossing_sim.scenario.catalog import builtin_file, example_kind, suggest
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
@@ -136,8 +137,9 @@ def resolve(path: str | Path, overrides: Iterable[str] = (),
     """
     sources: dict[tuple[str, ...], str] = {}
     files: list[str] = []
-    table = _read_chain(Path(path), sources, files, ())
-    table.setdefault("name", Path(path).stem)
+    path = _located(Path(path))
+    table = _read_chain(path, sources, files, ())
+    table.setdefault("name", path.stem)
     for text in overrides:
         key, value = parse_override(text)
         _set(table, key, value, sources)
@@ -150,6 +152,10 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
                 seen: tuple[Path, ...]) -> dict[str, Any]:
     here = str(path)
     table = read_toml(path)
+    kind = example_kind(table)
+    if kind is not None:
+        raise ScenarioError(rule=f"is a {kind} file, not a scenario: {_EXAMPLES[kind]}",
+                            file=here)
     real = path.resolve()
     if real in seen:
         chain = " -> ".join(str(p) for p in (*seen, real))
@@ -161,18 +167,39 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
             raise ScenarioError(rule="must be the path of a scenario file, e.g. \"baseline.toml\"",
                                 key="extends", value=parent, file=here, has_value=True)
         base_path = path.parent / parent
-        try:
-            exists = base_path.is_file()
-        except (OSError, ValueError):
-            exists = False
-        if not exists:
-            raise ScenarioError(rule=f"no such file: {base_path}", key="extends", value=parent,
-                                file=here, has_value=True)
+        if not _is_file(base_path):
+            builtin = builtin_file(parent)
+            if builtin is None:
+                raise ScenarioError(rule=f"no such file: {base_path}{suggest(base_path)}",
+                                    key="extends", value=parent, file=here, has_value=True)
+            base_path = builtin
         base = _read_chain(base_path, sources, files, (*seen, real))
         base.pop("name", None)
     files.append(here)
     _merge(base, table, (), sources, here)
     return base
+
+
+#: What an example file is for, when it is given where a scenario is expected.
+_EXAMPLES = {
+    "priors": f"give it to calibrate as {param('priors')}",
+    "ranges": f"give it to sensitivity as {param('ranges')}",
+    "sweep": "run it with crossing-sim sweep",
+}
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _located(path: Path) -> Path:
+    """The user's file if it is there; otherwise the built-in scenario of that name, if any."""
+    if _is_file(path) or path.exists():
+        return path
+    return builtin_file(path) or path
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -183,7 +210,7 @@ def read_toml(path: Path) -> dict[str, Any]:
             raise ScenarioError(rule="is a folder, not a scenario file", file=here)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(rule="no such scenario file", file=here) from None
+        raise ScenarioError(rule=f"no such scenario file{suggest(path)}", file=here) from None
     except OSError as exc:
         raise ScenarioError(rule=f"cannot be read: {exc.strerror}", file=here) from None
     except ValueError as exc:  # e.g. a NUL byte in the path
