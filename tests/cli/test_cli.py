@@ -271,3 +271,27 @@ def test_a_cap_below_the_first_round_is_an_error(tiny_file: Path, tmp_path: Path
                           "--out", str(tmp_path / "r"))
     assert code == 2
     assert "--max-reps 50 is below --reps 500" in err
+
+
+def test_what_set_changed_shows_everywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           ) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke("run", "baseline", "--set", "gate.close=04:00", "--reps", "10")
+    assert code == 0, err
+    assert "changed with --set: gate.close=04:00" in out.splitlines()[1]
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith("baseline-close_04.00-")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["set"] == ["gate.close=04:00"]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["set"] == ["gate.close=04:00"]
+    from crossing_sim import load_results
+
+    assert load_results(folder).points[0].label == "baseline (gate.close=04:00)"
+
+
+def test_a_run_without_set_says_nothing_of_it(tiny_file: Path, tmp_path: Path) -> None:
+    code, out, _ = invoke("run", str(tiny_file), "--reps", "5", "--json",
+                          "--out", str(tmp_path / "r"))
+    assert code == 0
+    assert "set" not in json.loads(out)

@@ -53,6 +53,7 @@ class Point:
     values: dict[str, object]
     resolved: Resolved
     scenario: Scenario
+    overrides: tuple[str, ...] = ()  # the key=value overrides (--set) every point shares
 
 
 def prepare(scenario: str | Path, overrides: Sequence[str] = (),
@@ -66,7 +67,8 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
         rest = {k: v for k, v in values.items() if k != SCENARIO_KEY}
         source = f"{param('vary')} (point {index}: {describe(values)})" if values else param("vary")
         resolved = resolve(base, overrides, rest, source)
-        prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved)))
+        prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved),
+                              tuple(overrides)))
     return prepared
 
 
@@ -135,6 +137,7 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
     if store is not None:
         manifest = {"command": list(command),
                     "scenario": prepared[0].scenario.name,
+                    **({"set": list(prepared[0].overrides)} if prepared[0].overrides else {}),
                     "points": [{"point": p.index, "values": p.values, "base": str(p.base),
                                 "scenario_files": list(p.resolved.files),
                                 "scenario_sha256": p.resolved.digest,
@@ -146,7 +149,8 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
         if state == "new":
             _write_scenarios(store, prepared)
     reps = run_experiment(plan, executor, store, progress)
-    summaries = [{"point": p.index, "values": p.values, **summarize(r)}
+    summaries = [{"point": p.index, "values": p.values,
+                  **({"set": list(p.overrides)} if p.overrides else {}), **summarize(r)}
                  for p, r in zip(prepared, reps, strict=True)]
     if len(reps) > 1:
         for summary, r in zip(summaries, reps, strict=True):

@@ -16,6 +16,7 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
     c, sh, obs = summary["crossed"], summary["crossed_share"], summary["observed"]
     lines = [
         f"{summary['scenario']}: {summary['description']}".rstrip(": "),
+        *([f"changed with --set: {', '.join(summary['set'])}"] if summary.get("set") else []),
         f"{summary['replications']} replications, seed {summary['seed']}"
         + (f", {elapsed:.1f} s" if elapsed is not None else ""),
         "",

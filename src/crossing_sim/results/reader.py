@@ -107,8 +107,10 @@ class PointResult:
     @property
     def label(self) -> str:
         """A short name for legends: the scenario's name, or the sweep values that differ."""
+        changed = self.summary.get("set", [])
         if not self.values:
-            return str(self.summary.get("scenario", self.results.name))
+            name = str(self.summary.get("scenario", self.results.name))
+            return f"{name} ({', '.join(changed)})" if changed else name
         return ", ".join(f"{k.rsplit('.', 1)[-1]}={_short(v)}" for k, v in self.values.items())
 
     @property

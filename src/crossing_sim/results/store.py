@@ -36,8 +36,17 @@ from crossing_sim.results.record import (
     trip_row,
 )
 
-__all__ = ["BAND_LEVELS", "RESULTS_ROOT", "Store", "default_run_dir", "new_folder", "safe_name",
-           "write_atomic", "write_json"]
+__all__ = [
+    "BAND_LEVELS",
+    "RESULTS_ROOT",
+    "Store",
+    "default_run_dir",
+    "named_with",
+    "new_folder",
+    "safe_name",
+    "write_atomic",
+    "write_json",
+]
 
 RESULTS_ROOT = Path("results")
 #: Quantile levels of the time-series bands in ``series.npz``.
@@ -54,6 +63,17 @@ def default_run_dir(name: str, root: Path = RESULTS_ROOT, now: datetime | None =
         candidate = root / f"{safe_name(name)}-{stamp}-{k}"
         k += 1
     return candidate
+
+
+def named_with(name: str, overrides: Sequence[str], limit: int = 40) -> str:
+    """A run's name with a short trace of its overrides: ``--set gate.close=04:00`` makes
+    ``baseline-close_04.00``, so folders of different runs tell them apart."""
+    if not overrides:
+        return name
+    parts = [f"{o.split('=', 1)[0].rsplit('.', 1)[-1]}_{o.split('=', 1)[-1]}"
+             for o in overrides]
+    suffix = "-".join(p.replace(":", ".").replace('"', "") for p in parts)
+    return f"{name}-{suffix[:limit]}"
 
 
 def safe_name(name: str) -> str:
