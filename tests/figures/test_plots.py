@@ -28,6 +28,9 @@ from crossing_sim.figures.style import PALETTE, STYLE
 from crossing_sim.model.fates import Fate
 from crossing_sim.results.reader import Results, load_results, read_table
 
+#: The what-if's label: its name, and what --set changed (the new name shows itself).
+WHATIF = "two_lanes (gate.lanes=2)"
+
 SMALL = """\
 name = "small"
 description = "a small night for figure tests"
@@ -218,9 +221,9 @@ def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
     fig = render(figures.throughput(run, whatif))
     ax = fig.axes[0]
     medians = {line.get_label(): line for line in ax.get_lines()}
-    assert {"small", "two_lanes"} <= set(medians)
-    assert medians["small"].get_color() != medians["two_lanes"].get_color()
-    assert "small vs two_lanes" in fig.get_suptitle()
+    assert {"small", WHATIF} <= set(medians)  # the legend says what --set changed
+    assert medians["small"].get_color() != medians[WHATIF].get_color()
+    assert f"small vs {WHATIF}" in fig.get_suptitle()
     assert "each" in ax.get_title(loc="left")
 
 
@@ -231,7 +234,7 @@ def test_the_palette_is_the_style_files_and_the_figures_draw_in_it(run: Results,
     assert PALETTE[0] == "#0072B2"  # Okabe-Ito blue first
     medians = {line.get_label(): line.get_color()
                for line in render(figures.throughput(run, whatif)).axes[0].get_lines()}
-    assert (medians["small"], medians["two_lanes"]) == PALETTE[:2]
+    assert (medians["small"], medians[WHATIF]) == PALETTE[:2]
 
 
 def test_the_package_exports_the_figures() -> None:
@@ -305,7 +308,7 @@ def test_distribution_marks_422_and_its_percentile(run: Results, whatif: Results
     assert step[0, 0] <= crossed.min() <= crossed.max() <= step[:, 0].max()
     texts = legend_texts(fig)
     assert any(t.startswith("small: ") and "422" in t for t in texts)
-    assert any(t.startswith("two_lanes: ") for t in texts)
+    assert any(t.startswith(f"{WHATIF}: ") for t in texts)
     assert "(%)" in ax.get_ylabel()
     assert "(people)" in ax.get_xlabel()
 

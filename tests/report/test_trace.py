@@ -97,3 +97,21 @@ def test_a_family_cut_off_at_the_table_is_turned_away_at_closing() -> None:
     assert "    21:00  family 0 (1 person) reaches a table" in story
     assert ("    21:02  family 0 (1 person) is turned away at closing; screening cut off"
             in story)
+
+
+def test_a_family_that_never_set_out_is_told_so_and_counted_on_the_way() -> None:
+    """It heard the message too late to leave before the end: its story and its fate agree."""
+    from crossing_sim import replication_streams
+
+    scenario = scenario_from_dict({
+        "population": {"expected": 1, "group_size": 1},
+        "origins": {"camp": {"share": 1.0, "distance": "3km"}},
+        "warning": {"lead": "0h", "hearing_delay": "30h"},  # hears at 18:00 the next day
+    })
+    outcome = simulate(scenario, replication_streams(1, 0))
+    assert Fate(int(outcome.groups.fate[0])) is Fate.EN_ROUTE
+    story = "\n".join(narrate([e for e in events(scenario, outcome) if e.group == 0],
+                               scenario.start_clock))
+    assert "has not set out yet; still on the way at the end" in story
+    assert "sets out" not in story
+    assert Fate.EN_ROUTE.label == "still on the way at the end"

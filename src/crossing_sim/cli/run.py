@@ -26,7 +26,14 @@ from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, 
 from crossing_sim.experiment.executors import choose_executor
 from crossing_sim.experiment.run import Plan
 from crossing_sim.experiment.seeding import DEFAULT_SEED
-from crossing_sim.experiment.sweep import StudyResult, default_sweep_dir, execute, prepare, spec_of
+from crossing_sim.experiment.sweep import (
+    StudyResult,
+    changes,
+    default_sweep_dir,
+    execute,
+    prepare,
+    spec_of,
+)
 from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir, named_with
 from crossing_sim.scenario.loading import read_toml
@@ -47,7 +54,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     prepared = prepare(scenario, overrides, seed=seed)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
-    name = named_with(prepared[0].scenario.name, overrides)
+    name = named_with(prepared[0].scenario.name, changes(overrides))
     target = out if out is not None else default_run_dir(name)
     result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json)
     summary = result.summaries[0]

@@ -68,8 +68,14 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
         source = f"{param('vary')} (point {index}: {describe(values)})" if values else param("vary")
         resolved = resolve(base, overrides, rest, source)
         prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved),
-                              tuple(overrides)))
+                              changes(overrides)))
     return prepared
+
+
+def changes(overrides: Sequence[str]) -> tuple[str, ...]:
+    """The overrides that change the night (a new ``name`` or ``description`` shows itself)."""
+    return tuple(o for o in overrides
+                 if o.split("=", 1)[0].strip() not in ("name", "description"))
 
 
 def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[Factor],
@@ -243,5 +249,5 @@ def run_sweep(scenario: str | Path, vary: Mapping[str, Sequence[object] | str] |
         executor.close()
 
 
-__all__ = ["Point", "StudyResult", "default_sweep_dir", "execute", "prepare",
+__all__ = ["Point", "StudyResult", "changes", "default_sweep_dir", "execute", "prepare",
            "run_sweep", "spec_of"]

@@ -38,7 +38,7 @@ _LABELS = {
     Fate.DECLINED: "decided to stay",
     Fate.STOPPED: "stopped at a checkpoint",
     Fate.BLOCKED: "road cut by fighting",
-    Fate.EN_ROUTE: "still on the road at the end",
+    Fate.EN_ROUTE: "still on the way at the end",
     Fate.TOO_LATE: "reached the gate after it closed",
     Fate.GAVE_UP: "gave up at dawn",
     Fate.TURNED_AWAY: "turned away at closing",

@@ -97,15 +97,16 @@ def _group_events(i: int, outcome: Outcome, origins: list[str], ahead: int,
     if fate is Fate.DECLINED:
         add(float(g.heard[i]) if not math.isnan(g.heard[i]) else 0.0, "decides to stay")
         return out
+    if fate is Fate.EN_ROUTE and not float(g.depart[i]) <= outcome.end:
+        add(outcome.end, "has not set out yet", "still on the way at the end: the night is over")
+        return out
     add(float(g.depart[i]), "sets out", f"from {origin}")
     if fate in (Fate.STOPPED, Fate.BLOCKED):
         add(float(g.lost[i]), "is stopped at a checkpoint" if fate is Fate.STOPPED
             else "finds the road cut by fighting", f"on the way from {origin}")
         return out
     if fate is Fate.EN_ROUTE:
-        left = float(g.depart[i]) <= outcome.end
-        add(outcome.end, "is still on the road" if left else "has not set out",
-            "the night is over")
+        add(outcome.end, "is still on the road", "still on the way at the end: the night is over")
         return out
     if fate is Fate.TOO_LATE:
         add(float(g.arrive[i]), "reaches the gate after it closed")
