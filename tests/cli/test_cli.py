@@ -295,3 +295,24 @@ def test_a_run_without_set_says_nothing_of_it(tiny_file: Path, tmp_path: Path) -
                           "--out", str(tmp_path / "r"))
     assert code == 0
     assert "set" not in json.loads(out)
+
+
+def test_check_diff_shows_what_a_what_if_changes() -> None:
+    code, out, err = invoke("check", "two_tables", "--diff")
+    assert code == 0, err
+    changes = [line for line in out.splitlines() if line and not line.startswith("#")]
+    assert changes == ["gate.lanes = 2   # was 1"]
+
+
+def test_check_diff_shows_what_set_changes() -> None:
+    code, out, _ = invoke("check", "baseline", "--set", "gate.close=04:00", "--diff")
+    assert code == 0
+    assert [line for line in out.splitlines() if line and not line.startswith("#")] == [
+        'gate.close = "04:00"   # was "03:00"']
+
+
+def test_check_prints_arrays_on_one_line() -> None:
+    code, out, _ = invoke("check", "baseline")
+    assert code == 0
+    assert "values = [1, 2, 3, 4, 5, 6, 7, 8]" in out
+    assert not any(line.strip() in ("1,", "2,") for line in out.splitlines())
