@@ -65,7 +65,17 @@ def common_options(f: F) -> F:
     return f
 
 
-@click.command(context_settings=CONTEXT)
+CALIBRATE_EXAMPLES = """
+\b
+Examples:
+  crossing-sim calibrate baseline --priors priors.toml      # after: scenarios copy priors
+  crossing-sim calibrate baseline --priors priors.toml --observed crossed=422 --samples 4000 \\
+      --write calibrated.toml
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=CALIBRATE_EXAMPLES,
+               short_help="Which values of uncertain keys fit the observed night.")
 @scenario_argument
 @click.option("--priors", "priors_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -141,7 +151,16 @@ def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...]
         click.echo(f"Calibrated scenario: {write_to}")
 
 
-@click.command(context_settings=CONTEXT)
+SENSITIVITY_EXAMPLES = """
+\b
+Examples:
+  crossing-sim sensitivity baseline --ranges ranges.toml --method morris
+  crossing-sim sensitivity baseline --ranges ranges.toml --method sobol --samples 256
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=SENSITIVITY_EXAMPLES,
+               short_help="Rank which keys drive the share who cross.")
 @scenario_argument
 @click.option("--ranges", "ranges_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),

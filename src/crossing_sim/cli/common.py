@@ -82,7 +82,10 @@ def experiment_options(default_reps: int) -> Callable[[F], F]:
                      help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
                           "(pip install 'crossing-sim[dask]')."),
         click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Results folder (an unfinished one with the same study resumes)."),
+                     help="Results folder; an unfinished one with the same study resumes "
+                          "[default: a new one under results/: NAME-YYYYMMDD-HHMMSS for run, "
+                          "NAME-sweep-HASH or NAME-compare-HASH, the same for the same "
+                          "study, for sweep and compare]."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
         click.option("--plot", "with_plot", is_flag=True,
                      help="Also write the standard figures (PNG) to RESULTS/figures/."),

@@ -13,7 +13,17 @@ from crossing_sim.results.reader import FORMATS, KINDS
 __all__ = ["figures_line", "plot", "plot_all"]
 
 
-@click.command(context_settings=CONTEXT)
+PLOT_EXAMPLES = """
+\b
+Examples:
+  crossing-sim plot results/baseline-20261201-210512
+  crossing-sim plot results/baseline-20261201-210512 --kind throughput --format pdf
+  crossing-sim plot results/baseline-20261201-210512 --compare results/two_tables-20261201-2106
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=PLOT_EXAMPLES,
+               short_help="Draw the figures of a stored results folder.")
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
               help="Which figure: throughput, queue (and holding area), fates, distribution "

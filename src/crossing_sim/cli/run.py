@@ -42,7 +42,17 @@ __all__ = ["execute_study", "make_plan", "precision_reached", "run", "say_where"
            "warn_if_imprecise"]
 
 
-@click.command(context_settings=CONTEXT)
+RUN_EXAMPLES = """
+\b
+Examples:
+  crossing-sim run baseline                          # 500 nights of a built-in scenario
+  crossing-sim run my_night.toml --reps 2000 --plot  # a file of your own, with figures
+  crossing-sim run baseline --set gate.lanes=2 --precision 0.005 --json
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=RUN_EXAMPLES,
+               short_help="Simulate many nights of a scenario: who gets through.")
 @scenario_argument
 @experiment_options(DEFAULT_REPS)
 @friendly
@@ -86,7 +96,18 @@ def warn_if_imprecise(reached: bool, precision: float | None, plan: Plan) -> Non
                    "is less precise than asked", err=True)
 
 
-@click.command(context_settings=CONTEXT)
+SWEEP_EXAMPLES = """
+\b
+Examples:
+  crossing-sim sweep baseline --vary gate.lanes=1,2,3
+  crossing-sim sweep baseline --vary gate.open=19:00..23:00/30min --vary gate.lanes=1,2
+  crossing-sim sweep baseline --vary warning.p_reach=0.8..1.0 --design lhs --samples 20
+  crossing-sim sweep my_sweep.toml                     # a sweep file; the same command resumes
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=SWEEP_EXAMPLES,
+               short_help="Run a scenario over a grid or hypercube of keys.")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--vary", "varies", multiple=True, metavar="KEY=VALUES",
               help="A factor: key=v1,v2,... or key=low..high/step, e.g. gate.lanes=1,2 or "

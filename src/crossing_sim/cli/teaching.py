@@ -17,7 +17,17 @@ from crossing_sim.scenario.loading import load_scenario
 __all__ = ["animate", "trace"]
 
 
-@click.command(context_settings=CONTEXT)
+TRACE_EXAMPLES = """
+\b
+Examples:
+  crossing-sim trace baseline                    # night 0 of seed 2018, in clock time
+  crossing-sim trace baseline --replication 7 --group 12
+  crossing-sim trace baseline --csv > night.csv
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=TRACE_EXAMPLES,
+               short_help="Tell one simulated night, or one family's story.")
 @scenario_argument
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
               show_default=True, help="Seed of the experiment (as for run).")
@@ -55,7 +65,16 @@ def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv
     click.echo("\n".join(narrate(log, model.start_clock, since)))
 
 
-@click.command(context_settings=CONTEXT)
+ANIMATE_EXAMPLES = """
+\b
+Examples:
+  crossing-sim animate baseline --out night.gif
+  crossing-sim animate two_tables --out two.gif --step 2 --fps 12
+"""
+
+
+@click.command(context_settings=CONTEXT, epilog=ANIMATE_EXAMPLES,
+               short_help="Animate one simulated night as a GIF or MP4.")
 @scenario_argument
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).")
