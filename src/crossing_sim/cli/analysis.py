@@ -74,8 +74,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=CALIBRATE_EXAMPLES,
-               short_help="Which values of uncertain keys fit the observed night.")
+@click.command(context_settings=CONTEXT, epilog=CALIBRATE_EXAMPLES)
 @scenario_argument
 @click.option("--priors", "priors_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
@@ -159,8 +158,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=SENSITIVITY_EXAMPLES,
-               short_help="Rank which keys drive the share who cross.")
+@click.command(context_settings=CONTEXT, epilog=SENSITIVITY_EXAMPLES)
 @scenario_argument
 @click.option("--ranges", "ranges_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),

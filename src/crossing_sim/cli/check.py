@@ -30,8 +30,7 @@ Examples:
 _ARRAY = re.compile(r"= \[\n((?:    [^\n\[\]{}]*,\n)+)\]")
 
 
-@click.command(context_settings=CONTEXT, epilog=EXAMPLES,
-               short_help="Validate a scenario; print it resolved, or what it changes.")
+@click.command(context_settings=CONTEXT, epilog=EXAMPLES)
 @scenario_argument
 @set_option
 @click.option("--diff", "only_changes", is_flag=True,

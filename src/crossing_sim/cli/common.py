@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crossing_sim.cli.main import CONTEXT
 from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.executors import SMALL_STUDY
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -100,5 +101,3 @@ def experiment_options(default_reps: int) -> Callable[[F], F]:
     return decorate
 
 
-#: Every command answers -h as well as --help, however it is invoked.
-CONTEXT = {"help_option_names": ["-h", "--help"]}

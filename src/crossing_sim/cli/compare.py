@@ -30,8 +30,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=EXAMPLES,
-               short_help="The paired difference between scenarios, night by night.")
+@click.command(context_settings=CONTEXT, epilog=EXAMPLES)
 @click.argument("sources", nargs=-1, required=True,
                 type=click.Path(exists=False, path_type=Path), metavar="BASE OTHER...")
 @click.option("--independent", is_flag=True,

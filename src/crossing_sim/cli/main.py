@@ -1,31 +1,62 @@
-"""The ``crossing-sim`` group: every command, each kept in the module of its group."""
+"""The ``crossing-sim`` group: every command, each kept in the module of its group.
+
+The group imports a command's module only when that command runs (or shows its own help),
+so ``crossing-sim --help`` and ``--version`` start without numpy, SimPy or matplotlib.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from crossing_sim.cli.analysis import calibrate, sensitivity
-from crossing_sim.cli.check import check
-from crossing_sim.cli.common import CONTEXT
-from crossing_sim.cli.compare import compare
-from crossing_sim.cli.plot import plot
-from crossing_sim.cli.run import run, sweep
-from crossing_sim.cli.scenarios import scenarios
-from crossing_sim.cli.teaching import animate, trace
-from crossing_sim.version import package_version
+__all__ = ["COMMANDS", "main"]
 
-__all__ = ["main"]
+#: Every command: the module that defines it, and the line ``crossing-sim --help`` shows.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "animate": ("crossing_sim.cli.teaching", "Animate one simulated night as a GIF or MP4."),
+    "calibrate": ("crossing_sim.cli.analysis",
+                 "Which values of uncertain keys fit the observed night."),
+    "check": ("crossing_sim.cli.check",
+             "Validate a scenario; print it resolved, or what it changes."),
+    "compare": ("crossing_sim.cli.compare",
+               "The paired difference between scenarios, night by night."),
+    "plot": ("crossing_sim.cli.plot", "Draw the figures of a stored results folder."),
+    "run": ("crossing_sim.cli.run", "Simulate many nights of a scenario: who gets through."),
+    "scenarios": ("crossing_sim.cli.scenarios", "List, show and copy the built-in scenarios."),
+    "sensitivity": ("crossing_sim.cli.analysis", "Rank which keys drive the share who cross."),
+    "sweep": ("crossing_sim.cli.run", "Run a scenario over a grid or hypercube of keys."),
+    "trace": ("crossing_sim.cli.teaching", "Tell one simulated night, or one family's story."),
+}
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(package_version(), prog_name="crossing-sim")
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they are used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, short = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), cmd_name)
+        command.short_help = short
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in sorted(COMMANDS.items())])
+
+
+#: Every command answers -h as well as --help, however it is invoked.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
+@click.version_option(package_name="crossing-sim", prog_name="crossing-sim")
 def main() -> None:
     """crossing-sim: one night at a humanitarian border crossing, as a discrete-event model.
 
     How many of the 700 expected got through the gate in its window, next to the 422 who did.
     """
-
-
-for command in (run, sweep, compare, plot, check, trace, animate, calibrate, sensitivity,
-                scenarios):
-    main.add_command(command)

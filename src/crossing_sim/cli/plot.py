@@ -22,8 +22,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=PLOT_EXAMPLES,
-               short_help="Draw the figures of a stored results folder.")
+@click.command(context_settings=CONTEXT, epilog=PLOT_EXAMPLES)
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
               help="Which figure: throughput, queue (and holding area), fates, distribution "

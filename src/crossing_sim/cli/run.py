@@ -51,8 +51,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=RUN_EXAMPLES,
-               short_help="Simulate many nights of a scenario: who gets through.")
+@click.command(context_settings=CONTEXT, epilog=RUN_EXAMPLES)
 @scenario_argument
 @experiment_options(DEFAULT_REPS)
 @friendly
@@ -106,8 +105,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=SWEEP_EXAMPLES,
-               short_help="Run a scenario over a grid or hypercube of keys.")
+@click.command(context_settings=CONTEXT, epilog=SWEEP_EXAMPLES)
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--vary", "varies", multiple=True, metavar="KEY=VALUES",
               help="A factor: key=v1,v2,... or key=low..high/step, e.g. gate.lanes=1,2 or "

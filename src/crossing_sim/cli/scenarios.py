@@ -24,8 +24,7 @@ Examples:
 _EXTENDS = re.compile(r'^(\s*extends\s*=\s*)"([^"/\\]+?)(?:\.toml)?"', re.MULTILINE)
 
 
-@click.group(context_settings=CONTEXT, invoke_without_command=True, epilog=EXAMPLES,
-             short_help="List, show and copy the built-in scenarios.")
+@click.group(context_settings=CONTEXT, invoke_without_command=True, epilog=EXAMPLES)
 @click.pass_context
 def scenarios(context: click.Context) -> None:
     """The built-in scenarios (and example priors, ranges and sweep files).

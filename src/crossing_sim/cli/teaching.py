@@ -26,8 +26,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=TRACE_EXAMPLES,
-               short_help="Tell one simulated night, or one family's story.")
+@click.command(context_settings=CONTEXT, epilog=TRACE_EXAMPLES)
 @scenario_argument
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
               show_default=True, help="Seed of the experiment (as for run).")
@@ -73,8 +72,7 @@ Examples:
 """
 
 
-@click.command(context_settings=CONTEXT, epilog=ANIMATE_EXAMPLES,
-               short_help="Animate one simulated night as a GIF or MP4.")
+@click.command(context_settings=CONTEXT, epilog=ANIMATE_EXAMPLES)
 @scenario_argument
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).")
