@@ -42,14 +42,14 @@ def test_frames_show_the_night(tmp_path: Path) -> None:
 
 def test_animate_command_writes_a_gif(tmp_path: Path) -> None:
     out = tmp_path / "night.gif"
-    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--file",
                                        str(out), "--step", "60", "--fps", "2"])
     assert result.exit_code == 0, result.output
     assert "frames (60 min each at 2 a second)" in result.output
     with Image.open(out) as gif:
         assert gif.size == (1280, 720)
         assert gif.n_frames >= 8  # from before 21:15 to after the last bus, one an hour
-    again = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+    again = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--file",
                                       str(out)])
     assert again.exit_code == 2
     assert "never overwritten" in again.output
@@ -57,7 +57,7 @@ def test_animate_command_writes_a_gif(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["night.png", "night"])
 def test_animate_needs_gif_or_mp4(tmp_path: Path, name: str) -> None:
-    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--file",
                                        str(tmp_path / name)])
     assert result.exit_code == 2
     assert "write a .gif or an .mp4 file" in result.output
@@ -70,3 +70,12 @@ def test_every_group_on_the_road_is_between_origin_and_gate() -> None:
     night = prepare_night(scenario, simulate(scenario, replication_streams(1, 3)), 5.0)
     shown = night.position[~np.isnan(night.position)]
     assert ((shown >= 0) & (shown <= 1)).all()
+
+
+def test_the_old_name_of_file_still_works_with_a_note(tmp_path: Path) -> None:
+    out = tmp_path / "night.gif"
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "baseline.toml"), "--out",
+                                       str(out), "--step", "60", "--fps", "2"])
+    assert result.exit_code == 0, result.output
+    assert "note: --out is now --file; the old name still works" in result.stderr
+    assert out.exists()

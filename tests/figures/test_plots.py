@@ -418,7 +418,7 @@ def test_a_figure_shows_itself_in_a_notebook_without_pyplot(run: Results) -> Non
 # --- the command line -----------------------------------------------------------------------
 
 def test_plot_writes_every_figure_of_a_run(folders: dict[str, Path], tmp_path: Path) -> None:
-    code, out, err = invoke("plot", str(folders["run"]), "--out", str(tmp_path / "f"))
+    code, out, err = invoke("plot", str(folders["run"]), "--figures", str(tmp_path / "f"))
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "f").iterdir())
     assert names == ["buses.png", "distribution.png", "fates.png", "queue.png",
@@ -436,7 +436,7 @@ def test_plot_one_kind_as_svg_with_a_comparison(folders: dict[str, Path]) -> Non
 
 
 def test_plot_sweep_chooses_points_and_says_so(folders: dict[str, Path], tmp_path: Path) -> None:
-    code, _, err = invoke("plot", str(folders["sweep7"]), "--out", str(tmp_path / "f"))
+    code, _, err = invoke("plot", str(folders["sweep7"]), "--figures", str(tmp_path / "f"))
     assert code == 0, err
     assert "points 0, 3, 6" in err
     assert (tmp_path / "f" / "sweep.png").exists()
@@ -460,7 +460,7 @@ def test_plot_bad_requests_are_one_line_and_exit_2(folders: dict[str, Path], arg
 
 def test_plot_all_of_a_three_factor_sweep_explains_the_missing_sweep_figure(
         folders: dict[str, Path], tmp_path: Path) -> None:
-    code, _, err = invoke("plot", str(folders["sweep3"]), "--out", str(tmp_path / "f"))
+    code, _, err = invoke("plot", str(folders["sweep3"]), "--figures", str(tmp_path / "f"))
     assert code == 0, err
     assert "no sweep figure" in err
     assert (tmp_path / "f" / "throughput.png").exists()

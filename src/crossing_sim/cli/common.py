@@ -15,8 +15,19 @@ from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.executors import SMALL_STUDY
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 
-__all__ = ["CONTEXT", "DEFAULT_REPS", "DEFAULT_SWEEP_REPS", "FLAGS", "Interrupted", "UserError",
-           "experiment_options", "friendly", "scenario_argument", "set_option"]
+__all__ = [
+    "CONTEXT",
+    "DEFAULT_REPS",
+    "DEFAULT_SWEEP_REPS",
+    "FLAGS",
+    "Interrupted",
+    "UserError",
+    "experiment_options",
+    "friendly",
+    "old_name",
+    "scenario_argument",
+    "set_option",
+]
 
 DEFAULT_REPS = 500
 DEFAULT_SWEEP_REPS = 100
@@ -54,6 +65,19 @@ def friendly(command: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def old_name(old: str, new: str, dest: str, **kwargs: Any) -> Callable[[F], F]:
+    """The old name of a renamed option: hidden, still working, with a note on stderr.
+
+    Its value arrives as ``dest``; the command takes the new option's value first.
+    """
+    def note(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            click.echo(f"note: {old} is now {new}; the old name still works", err=True)
+        return value
+
+    return click.option(old, dest, hidden=True, default=None, callback=note, **kwargs)
 
 
 scenario_argument = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))

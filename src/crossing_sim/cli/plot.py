@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crossing_sim.cli.common import CONTEXT, friendly
+from crossing_sim.cli.common import CONTEXT, friendly, old_name
 from crossing_sim.results.reader import FORMATS, KINDS
 
 __all__ = ["figures_line", "plot", "plot_all"]
@@ -29,19 +29,21 @@ Examples:
                    "(of the crossed count), sweep (a sweep's share by its factors), buses.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="png", show_default=True,
               help="File format of the figures.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the figures [default: RESULTS/figures].")
+@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder for the figures [default: RESULTS/figures].")
+@old_name("--out", "--figures", "old_out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--compare", multiple=True, type=click.Path(path_type=Path), metavar="RESULTS2",
               help="Another results folder to overlay, e.g. a what-if (repeatable).")
 @click.option("--point", "points", multiple=True, type=click.IntRange(0), metavar="N",
               help="A sweep point to draw, as numbered in summary.csv (repeatable) "
                    "[default: all, or a few that span a sweep of more than 6].")
 @friendly
-def plot(results: Path, kind: str, fmt: str, out: Path | None, compare: tuple[Path, ...],
-         points: tuple[int, ...]) -> None:
+def plot(results: Path, kind: str, fmt: str, figures_dir: Path | None, old_out: Path | None,
+         compare: tuple[Path, ...], points: tuple[int, ...]) -> None:
     """Draw figures from the stored results in the folder RESULTS (nothing is re-run)."""
     from crossing_sim.figures.files import write_figures  # matplotlib only when plotting
 
+    out = figures_dir if figures_dir is not None else old_out
     written, notes = write_figures(results, kind, fmt, out, compare, points)
     for note in notes:
         click.echo(f"note: {note}", err=True)

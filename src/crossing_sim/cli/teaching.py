@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument, set_option
+from crossing_sim.cli.common import (
+    CONTEXT,
+    UserError,
+    friendly,
+    old_name,
+    scenario_argument,
+    set_option,
+)
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.night import simulate
 from crossing_sim.report.trace import EVENT_COLUMNS, clock, events, narrate
@@ -67,15 +74,16 @@ def trace(scenario: Path, seed: int, replication: int, group: int | None, as_csv
 ANIMATE_EXAMPLES = """
 \b
 Examples:
-  crossing-sim animate baseline --out night.gif
-  crossing-sim animate two_tables --out two.gif --step 2 --fps 12
+  crossing-sim animate baseline --file night.gif
+  crossing-sim animate two_tables --file two.gif --step 2 --fps 12
 """
 
 
 @click.command(context_settings=CONTEXT, epilog=ANIMATE_EXAMPLES)
 @scenario_argument
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).")
+@click.option("--file", "movie", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write: .gif (Pillow) or .mp4 (needs ffmpeg).  [required]")
+@old_name("--out", "--file", "old_out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
               show_default=True, help="Seed of the experiment (as for run).")
 @click.option("--replication", type=click.IntRange(0), default=0, show_default=True,
@@ -86,18 +94,21 @@ Examples:
               help="Frames per second.")
 @set_option
 @friendly
-def animate(scenario: Path, out: Path, seed: int, replication: int, step: float, fps: int,
-            overrides: tuple[str, ...]) -> None:
+def animate(scenario: Path, movie: Path | None, old_out: Path | None, seed: int,
+            replication: int, step: float, fps: int, overrides: tuple[str, ...]) -> None:
     """Animate one simulated night of SCENARIO: the road, the gate, the buses, the clock."""
+    out = movie if movie is not None else old_out
+    if out is None:
+        raise UserError("animate needs --file FILE, the .gif or .mp4 to write")
     import matplotlib
 
     matplotlib.use("Agg")
     from crossing_sim.figures import animation as animation_module
 
     if out.suffix.lower() not in (".gif", ".mp4"):
-        raise UserError(f"--out {out}: write a .gif or an .mp4 file")
+        raise UserError(f"--file {out}: write a .gif or an .mp4 file")
     if out.exists():
-        raise UserError(f"--out {out}: already exists; an earlier file is never overwritten")
+        raise UserError(f"--file {out}: already exists; an earlier file is never overwritten")
     model = load_scenario(scenario, overrides)
     outcome = simulate(model, replication_streams(seed, replication))
     try:
