@@ -54,3 +54,16 @@ def test_an_unknown_name_lists_the_known_ones() -> None:
     assert code == 2
     assert "no built-in file of that name" in err
     assert "baseline" in err
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "baseline", "--vary", "gate.lanes=1,2", "--reps", "3"],
+    ["compare", "baseline", "two_tables", "--reps", "3"],
+    ["trace", "baseline"],
+    ["check", "baseline"],
+])
+def test_every_command_takes_a_built_in_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            command: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = invoke(*command)
+    assert code == 0, err

@@ -36,7 +36,7 @@ from crossing_sim.experiment.sweep import (
 )
 from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir, named_with
-from crossing_sim.scenario.loading import read_toml
+from crossing_sim.scenario.loading import locate, read_toml
 
 __all__ = ["execute_study", "make_plan", "precision_reached", "run", "say_where", "sweep",
            "warn_if_imprecise"]
@@ -173,6 +173,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
 def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
                   samples: int | None) -> tuple[Path, list[Factor], Design, dict[str, Any]]:
     """The base scenario, factors, design and file options of a sweep command."""
+    path = locate(path)  # a file, or a built-in scenario's name
     table = read_toml(path)
     factors = [parse_vary(text) for text in varies]
     if "sweep" not in table:

@@ -20,8 +20,19 @@ from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
-__all__ = ["MAX_FILE_BYTES", "MAX_REPLAY_BYTES", "SET_SOURCE", "Resolved", "build_scenario",
-           "load_scenario", "parse_override", "read_replay", "read_toml", "resolve"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_REPLAY_BYTES",
+    "SET_SOURCE",
+    "Resolved",
+    "build_scenario",
+    "load_scenario",
+    "locate",
+    "parse_override",
+    "read_replay",
+    "read_toml",
+    "resolve",
+]
 
 SET_SOURCE = param("overrides")
 MAX_FILE_BYTES = 1_000_000
@@ -137,7 +148,7 @@ def resolve(path: str | Path, overrides: Iterable[str] = (),
     """
     sources: dict[tuple[str, ...], str] = {}
     files: list[str] = []
-    path = _located(Path(path))
+    path = locate(Path(path))
     table = _read_chain(path, sources, files, ())
     table.setdefault("name", path.stem)
     for text in overrides:
@@ -195,7 +206,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _located(path: Path) -> Path:
+def locate(path: Path) -> Path:
     """The user's file if it is there; otherwise the built-in scenario of that name, if any."""
     if _is_file(path) or path.exists():
         return path
