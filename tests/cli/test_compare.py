@@ -158,3 +158,11 @@ def test_a_killed_comparison_resumes_to_the_same_differences(tmp_path: Path) -> 
     assert json.loads(out)["others"] == done["others"]
     for table in ("replications.csv", "differences.csv"):
         assert (cut / table).read_bytes() == (whole / table).read_bytes()
+
+
+def test_one_night_gives_a_difference_but_no_interval(tmp_path: Path) -> None:
+    code, out, err = invoke("compare", BASE, TWO, "--reps", "1", "--out", str(tmp_path / "c"))
+    assert code == 0, err
+    assert "(one night: no CI)" in out
+    assert "one night: no confidence interval" in out
+    assert "nan" not in out

@@ -94,12 +94,14 @@ def paired_difference(measure: str, base: FloatArray, other: FloatArray) -> Diff
     if d.size == 0:
         nan = float("nan")
         return Difference(measure, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    e = estimate(d) if d.size > 1 else None
     mean = float(d.mean())
-    finite = e is not None and np.isfinite(e.ci_low)
-    low, high = (e.ci_low, e.ci_high) if e is not None and finite else (mean, mean)
-    if e is not None and e.sd == 0:
+    if d.size == 1:  # one night says nothing about how the difference varies
+        low = high = float("nan")
+    elif not d.std() > 0:
         low = high = mean  # the same on every night: no uncertainty at all
+    else:
+        e = estimate(d)
+        low, high = e.ci_low, e.ci_high
     return Difference(measure, int(d.size), mean, float(low), float(high),
                       float(np.quantile(d, 0.05)), float(np.quantile(d, 0.95)),
                       float(np.mean(d > 0)), float(np.mean(d < 0)), float(b.mean()),

@@ -64,8 +64,10 @@ def _measure(label: str, d: dict[str, Any]) -> str:
     if not d["nights"]:
         return _row(label, "-", "-", "no nights to compare", "", "", "")
     digits = 1
+    interval = ("(one night: no CI)" if math.isnan(d["ci95_low"]) else
+                f"({d['ci95_low']:+.1f} to {d['ci95_high']:+.1f})")
     return _row(label, f"{d['base_mean']:.{digits}f}", f"{d['other_mean']:.{digits}f}",
-                f"{d['mean']:+.1f} ({d['ci95_low']:+.1f} to {d['ci95_high']:+.1f})",
+                f"{d['mean']:+.1f} {interval}",
                 f"{d['q05']:+.0f} to {d['q95']:+.0f}", f"{100 * d['p_more']:.0f} %",
                 f"{100 * d['p_less']:.0f} %")
 
@@ -79,8 +81,9 @@ def _in_words(d: dict[str, Any]) -> str:
         return ("  The same number of people crossed on every night: this change makes no "
                 "difference to who gets through.")
     more = "more" if mean > 0 else "fewer"
-    words = (f"  About {abs(mean):.0f} {more} people crossed on a night (95 % CI "
-             f"{low:+.1f} to {high:+.1f})")
+    interval = ("one night: no confidence interval" if math.isnan(low) else
+                f"95 % CI {low:+.1f} to {high:+.1f}")
+    words = f"  About {abs(mean):.0f} {more} people crossed on a night ({interval})"
     if low <= 0 <= high:
         words += ": the interval includes no change at all"
     words += (f"; more crossed on {100 * d['p_more']:.0f} % of the nights, fewer on "
