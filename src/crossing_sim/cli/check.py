@@ -50,8 +50,8 @@ def check(scenario: Path, overrides: tuple[str, ...], only_changes: bool) -> Non
     if overrides:
         parent, against = resolve(scenario), f"{resolved.files[-1]} without --set"
     elif len(resolved.files) > 1:
-        parent, against = resolve(resolved.files[-2]), f"the scenario it extends, " \
-            f"{resolved.files[-2]}"
+        parent = resolve(resolved.files[-2])
+        against = f"the scenario it extends, {resolved.files[-2]}"
     else:
         parent, against = None, "the defaults"
     old = flatten(with_defaults(Scenario, parent.table if parent else {"name": "-"}))

@@ -128,8 +128,8 @@ def api_reference() -> list[str]:
         if isinstance(value, types.ModuleType):
             where, doc = value.__name__, value.__doc__
         elif name in _CONSTANTS:
-            where, doc = crossing_sim._PUBLIC.get(name, ("crossing_sim.version", ""))[0], \
-                _CONSTANTS[name]
+            where = crossing_sim._PUBLIC.get(name, ("crossing_sim.version", ""))[0]
+            doc = _CONSTANTS[name]
         else:
             where, doc = value.__module__, value.__doc__
         summary = (doc or "").strip().split("\n\n")[0].replace("\n", " ")

@@ -198,10 +198,9 @@ def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
             row[f"{key}_{stat}"] = numbers[stat] if numbers else None
     for key, numbers in summary.get("times", {}).items():
         if key == "busiest_hour":
-            row["busiest_hour_most_often_start_min"] = numbers["most_often_start"] \
-                if numbers else None
-            row["busiest_hour_share_after_midnight"] = numbers["share_after_midnight"] \
-                if numbers else None
+            numbers = numbers or {}
+            row["busiest_hour_most_often_start_min"] = numbers.get("most_often_start")
+            row["busiest_hour_share_after_midnight"] = numbers.get("share_after_midnight")
             continue
         for stat in ("mean", "ci95_low", "ci95_high"):
             row[f"{key}_{stat}_min"] = numbers[stat] if numbers else None
