@@ -20,6 +20,7 @@ from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.statistics import estimate
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.reader import PointResult, Results
+from crossing_sim.results.record import RECORD
 
 __all__ = [
     "MEASURES",
@@ -143,8 +144,8 @@ def difference_summary(base: Replications, other: Replications,
 
 def stored_measures(point: PointResult) -> tuple[IntArray, dict[str, FloatArray]]:
     """A stored point's replication numbers and measures, from its replications.csv."""
-    columns = {name: "last_crossing_min" if name == "last_crossing" else name
-               for name in MEASURES}
+    csv = {c.name: c.csv for c in RECORD}  # the record's columns in replications.csv
+    columns = {name: csv.get(name, name) for name in MEASURES}
     index = point.column("replication").astype(np.int64)
     return index, {name: point.column(column) for name, column in columns.items()}
 
