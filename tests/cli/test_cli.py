@@ -13,6 +13,7 @@ import pytest
 from conftest import SCENARIOS, invoke
 from crossing_sim import __version__
 from crossing_sim.model.fates import FATES
+from crossing_sim.model.outcome import Series
 from crossing_sim.results.record import REPLICATION_COLUMNS
 
 ORIGIN = '[origins.camp]\nshare = 1.0\ndistance = "2km"\n'
@@ -62,7 +63,7 @@ def test_run_writes_results_folder(tiny_file: Path, tmp_path: Path) -> None:
         assert sum(fates) == 40
         assert int(cells[2]) == fates[-1]  # crossed
     with np.load(out_dir / "series.npz") as data:
-        assert data["bands"].shape == (1, 4, len(data["levels"]), data["t"].size)
+        assert data["bands"].shape == (1, len(Series.NAMES), len(data["levels"]), data["t"].size)
         assert data["t"][-1] == 19 * 60  # 12:00 to 07:00
     # the resolved scenario that was written runs again and gives the same numbers
     code, _, err = invoke("run", str(out_dir / "scenario.toml"), "--reps", "7", "--seed", "5",

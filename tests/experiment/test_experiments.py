@@ -28,6 +28,7 @@ from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
 from crossing_sim.experiment.replications import Task, run_replications
 from crossing_sim.experiment.run import Plan, missing_tasks, run_experiment
 from crossing_sim.experiment.sweep import prepare, spec_of
+from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch
 from crossing_sim.results.store import Store
 
@@ -169,7 +170,7 @@ def test_memory_stays_small_series_go_to_disk(tmp_path: Path) -> None:
     results = run_experiment(plan, SerialExecutor(), store)
     assert all(r.series is None for r in results)
     t, series = store.point_series(1)
-    assert series.shape == (8, 4, t.size)
+    assert series.shape == (8, len(Series.NAMES), t.size)
 
 
 # --- the sweep command ------------------------------------------------------------------

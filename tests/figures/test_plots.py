@@ -127,7 +127,7 @@ def test_reader_reads_a_run(run: Results) -> None:
     assert point.crossed.shape == (REPS,)
     assert point.crossed.mean() == pytest.approx(point.summary["crossed"]["mean"])
     bands = point.series
-    assert bands.quantiles.shape == (4, 5, bands.t.size)
+    assert bands.quantiles.shape == (len(bands.names), 5, bands.t.size)
     assert np.all(bands.quantile("crossed", 0.05) <= bands.quantile("crossed", 0.95))
     assert point.scenario.gate.lanes == 1
     assert point.trips.people.sum() == point.column("left_by_bus").sum() + sum(

@@ -276,6 +276,11 @@ def check_series(s: Scenario, out: Outcome) -> None:
     arrived = at_or_before(g.arrive[queued], g.size[queued], grid)
     gone = at_or_before(g.left_queue[queued], g.size[queued], grid)
     assert (series.queue == arrived - gone).all()
+    # everyone who reached the gate by a time has crossed, is queued or left the queue by then
+    reached = at_or_before(g.arrive, g.size, grid)
+    assert (series.arrived == reached).all()
+    assert (np.diff(series.arrived) >= 0).all()
+    assert (series.arrived >= series.crossed + series.queue).all()
     boarded = at_or_before(out.boardings.time, out.boardings.people, grid)
     assert (series.holding == series.crossed - boarded).all()
     t = out.trips

@@ -100,9 +100,10 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
         (1, queued, people.size), (1, groups.left_queue, -people.size),
         (2, through, size), (2, boardings.time, -boardings.people),
         (3, trips.depart, trips.people),
+        (4, people.arrive, people.size),
     ])
     series = Series(t=grid, crossed=counts[0], queue=counts[1], holding=counts[2],
-                    departed=counts[3])
+                    departed=counts[3], arrived=counts[4])
     return Outcome(scenario.population.expected, scenario.end, groups, trips, boardings, series)
 
 

@@ -59,8 +59,9 @@ class Series:
     queue: IntArray  # people waiting at the gate (before opening too)
     holding: IntArray  # people in the holding area, not yet on a bus
     departed: IntArray  # people on buses that have left
+    arrived: IntArray  # cumulative people who reached the gate (after closing too)
 
-    NAMES = ("crossed", "queue", "holding", "departed")
+    NAMES = ("crossed", "queue", "holding", "departed", "arrived")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class Bands:
 
     ``t`` is minutes after the point's start clock; ``quantiles`` has shape
     (series, levels, time) and ``mean`` (series, time), the series being ``names``
-    (``crossed``, ``queue``, ``holding``, ``departed``) and the levels ``levels``.
+    (``crossed``, ``queue``, ``holding``, ``departed``, ``arrived``) and the levels ``levels``.
     """
 
     t: FloatArray
