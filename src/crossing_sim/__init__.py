@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from crossing_sim.report.summary import render_summary
     from crossing_sim.results.reader import Results, load_results
     from crossing_sim.scenario.catalog import builtin_folder
+    from crossing_sim.scenario.facts import Fact
     from crossing_sim.scenario.loading import load_scenario, resolve
-    from crossing_sim.scenario.observed import OBSERVED_CROSSED, OBSERVED_EXPECTED
+    from crossing_sim.scenario.observed import Observed
     from crossing_sim.scenario.spec import Scenario, scenario_from_dict
 
 #: Where each public name lives (a name that is itself a module maps to ``None``).
@@ -46,8 +47,8 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
     "load_scenario": ("crossing_sim.scenario.loading", "load_scenario"),
     "builtin_folder": ("crossing_sim.scenario.catalog", "builtin_folder"),
     "resolve": ("crossing_sim.scenario.loading", "resolve"),
-    "OBSERVED_CROSSED": ("crossing_sim.scenario.observed", "OBSERVED_CROSSED"),
-    "OBSERVED_EXPECTED": ("crossing_sim.scenario.observed", "OBSERVED_EXPECTED"),
+    "Observed": ("crossing_sim.scenario.observed", "Observed"),
+    "Fact": ("crossing_sim.scenario.facts", "Fact"),
     "Fate": ("crossing_sim.model.fates", "Fate"),
     "Outcome": ("crossing_sim.model.outcome", "Outcome"),
     "simulate": ("crossing_sim.model.night", "simulate"),
@@ -70,11 +71,11 @@ _PUBLIC: dict[str, tuple[str, str | None]] = {
 
 __all__ = [
     "DEFAULT_SEED",
-    "OBSERVED_CROSSED",
-    "OBSERVED_EXPECTED",
     "CrossingSimError",
     "Estimate",
+    "Fact",
     "Fate",
+    "Observed",
     "Outcome",
     "Replications",
     "Results",

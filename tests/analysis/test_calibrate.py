@@ -316,9 +316,26 @@ def test_command_writes_results_and_calibrated_scenario(synthetic: Path, tmp_pat
     assert load_scenario(scenario).name == "calibrated"
     assert (out / "pairs.png").read_bytes()[:4] == b"\x89PNG"
     again = CliRunner().invoke(calibrate_command, [
-        str(synthetic), "--priors", str(priors), "--samples", "20", "--out", str(out)])
+        str(synthetic), "--priors", str(priors), "--observed", "crossed=215", "--samples", "20",
+        "--out", str(out)])
     assert again.exit_code == 2
     assert "never overwritten" in again.output
+
+
+def test_calibration_compares_with_the_scenarios_own_observed_counts(
+        synthetic: Path, tmp_path: Path) -> None:
+    priors = write_priors(tmp_path, '[priors]\n"gate.screening_per_person.mean" = '
+                                    '{dist = "uniform", low = "25s", high = "75s"}\n')
+    args = [str(synthetic), "--priors", str(priors), "--samples", "20", "--predictive", "5",
+            "--check-reps", "0", "--json"]
+    none = CliRunner().invoke(calibrate_command, [*args, "--out", str(tmp_path / "a")])
+    assert none.exit_code == 2
+    assert "states no observed count" in none.output
+    stated = CliRunner().invoke(calibrate_command, [
+        *args, "--out", str(tmp_path / "b"), "--set", "observed.crossed=215"])
+    assert stated.exit_code == 0, stated.output
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["observed"] == {"crossed": 215.0}
 
 
 @pytest.mark.parametrize(

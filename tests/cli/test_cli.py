@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,13 +27,16 @@ def test_version() -> None:
     assert __version__ in out
 
 
-def test_run_prints_comparison_with_422(tiny_file: Path, tmp_path: Path) -> None:
+def test_run_prints_comparison_with_the_observed_count(tiny_file: Path,
+                                                       tmp_path: Path) -> None:
+    observed = '[observed]\nlabel = "Reported by the camp"\ncrossed = 23\n'
+    tiny_file.write_text(tiny_file.read_text() + observed)
     code, out, err = invoke("run", str(tiny_file), "--reps", "20", "--out", str(tmp_path / "r"))
     assert code == 0, err
     assert "Crossed (mean)" in out
     assert "95 % confidence" in out
-    assert "Reported in 2018" in out
-    assert "422" in out
+    row = next(line for line in out.splitlines() if line.startswith("Reported by the camp"))
+    assert row.split() == ["Reported", "by", "the", "camp", "23", "57.5", "%"]
     assert "Where the 40 went" in out
     assert "left waiting for a bus" in out
     assert f"Results: {tmp_path / 'r'}/" in out
@@ -88,7 +92,8 @@ def test_json_output(tiny_file: Path, tmp_path: Path) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["expected"] == 40
-    assert data["observed"]["crossed"] == 422
+    assert data["observed"] is None  # the tiny scenario states no observed facts
+    assert data["facts"] == []
     assert sum(f["mean"] for f in data["fates"].values()) == pytest.approx(40)
     assert data["crossed"]["ci95_low"] <= data["crossed"]["mean"] <= data["crossed"]["ci95_high"]
     assert data["results"] == str(tmp_path / "r")
@@ -317,3 +322,41 @@ def test_check_prints_arrays_on_one_line() -> None:
     assert code == 0
     assert "values = [1, 2, 3, 4, 5, 6, 7, 8]" in out
     assert not any(line.strip() in ("1,", "2,") for line in out.splitlines())
+
+
+MADE_UP = """\
+name = "riverside"
+description = "A made-up operation: another gate, 300 expected"
+[population]
+expected = 300
+group_size = { dist = "choice", values = [1, 2, 3, 4], weights = [1, 2, 2, 1] }
+[origins.camp]
+share = 1.0
+distance = "4km"
+[gate]
+open = "20:00"
+close = "01:00"
+screening_per_person = "50s"
+"""
+
+
+@pytest.mark.parametrize("observed", ["", '[observed]\nlabel = "Counted by the operator"\n'
+                                          'crossed = 201\nlast_crossing = { to = "01:30" }\n'])
+def test_another_operation_shows_no_trace_of_2018(tmp_path: Path, observed: str) -> None:
+    scenario = tmp_path / "riverside.toml"
+    scenario.write_text(MADE_UP + observed, encoding="utf-8")
+    out_dir = tmp_path / "r"
+    code, out, err = invoke("run", str(scenario), "--reps", "30", "--out", str(out_dir))
+    assert code == 0, err
+    written = [out, *(p.read_text() for p in out_dir.iterdir() if p.suffix in (".json", ".csv"))]
+    for text in written:
+        assert not re.search(r"\b(422|700|2018)\b", text.replace("seed 2018", "")
+                             .replace('"seed": 2018', "")), text[:200]
+    assert "Where the 300 went" in out
+    if observed:
+        assert "Counted by the operator" in out
+        assert "last crossing" in out.split("Counted by the operator, next to")[1]
+    else:
+        assert "Reported" not in out
+        assert "Counted" not in out
+        assert "next to the" not in out

@@ -29,7 +29,7 @@ def test_frames_show_the_night(tmp_path: Path) -> None:
         assert gif.n_frames == frame_count(scenario, outcome, step=60)
     fig = anim._fig
     title = fig._suptitle.get_text()
-    assert f"crossed {outcome.crossed} of 700 (real night: 422)" in title
+    assert f"crossed {outcome.crossed} of 700 (reported in 2018: 422)" in title
     road, _gate, buses = fig.axes
     assert [t.get_text() for t in road.get_xticklabels()] == ["collection\npoint", "half way",
                                                               "gate"]

@@ -50,8 +50,13 @@ screening_per_person = "1min"
 [buses]
 count = 3
 seats = 12
+[observed]
+label = "Seen"
+crossed = 24
 """
 REPS = 30
+#: The small scenario's observed count, and its share of the 40 expected (%).
+OBSERVED, OBSERVED_SHARE = 24, 60.0
 
 
 
@@ -66,12 +71,13 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "whatif": ["run", str(scenario), "--reps", str(REPS), "--set", "gate.lanes=2",
                    "--set", 'name="two_lanes"'],
         "sweep1": ["sweep", str(scenario), "--vary", "gate.lanes=1,2,3", "--reps", "10"],
-        # a short window (few cross) and a long one (all cross) straddle the 60.3 % of 2018
+        # a short window (few cross) and a long one (all cross) straddle the observed 60 %
         "sweep2": ["sweep", str(scenario), "--vary", "gate.lanes=1,2",
                    "--vary", "gate.close=21:10,23:00", "--reps", "10"],
         "sweep3": ["sweep", str(scenario), "--vary", "gate.lanes=1", "--vary",
                    "buses.count=3", "--vary", "buses.seats=12", "--reps", "5"],
         "sweep7": ["sweep", str(scenario), "--vary", "buses.seats=12..18/1", "--reps", "5"],
+        "unobserved": ["run", str(scenario), "--reps", "5", "--set", "observed.crossed=none"],
     }
     out = {}
     for name, args in commands.items():
@@ -191,15 +197,15 @@ def test_reader_refuses_what_is_not_a_finished_results_folder(
 
 # --- the figures ---------------------------------------------------------------------------
 
-def test_throughput_shows_median_band_window_dawn_and_422(run: Results) -> None:
+def test_throughput_shows_median_band_window_dawn_and_the_observed_count(run: Results) -> None:
     fig = render(figures.throughput(run))
     ax = fig.axes[0]
     bands = run.point(0).series
     median = [line for line in ax.get_lines() if line.get_label() == "small"]
     assert len(median) == 1
     assert np.array_equal(median[0].get_ydata(), bands.quantile("crossed", 0.5))
-    assert lines_at(ax, y=422), "the real 422 is a horizontal line"
-    assert ax.get_ylim()[1] > max(422, bands.quantile("crossed", 0.95).max())
+    assert lines_at(ax, y=OBSERVED), "the observed count is a horizontal line"
+    assert ax.get_ylim()[1] > max(OBSERVED, bands.quantile("crossed", 0.95).max())
     assert "people" in ax.get_ylabel()
     assert "clock time" in ax.get_xlabel()
     labels = clock_labels(ax)
@@ -210,7 +216,7 @@ def test_throughput_shows_median_band_window_dawn_and_422(run: Results) -> None:
     texts = legend_texts(fig)
     assert "gate open 21:00-23:00" in texts
     assert "dawn 23:30: those waiting leave" in texts
-    assert "crossed on the night: 422" in texts
+    assert "Seen: 24 crossed" in texts
     assert "small" in fig.get_suptitle()
     # the gate's window is shaded: a span from 21:00 to 23:00 on the clock axis
     low, high = ax.get_xlim()
@@ -253,7 +259,7 @@ def test_two_runs_of_one_scenario_are_told_apart_by_folder(
 
 def test_bands_come_from_arrays_not_one_line_per_replication(run: Results) -> None:
     ax = render(figures.throughput(run)).axes[0]
-    assert len(ax.get_lines()) <= 4  # median, 422, dawn (and nothing per replication)
+    assert len(ax.get_lines()) <= 4  # median, observed count, dawn (and nothing per replication)
     assert len(ax.collections) == 1  # the 5-95 % band
 
 
@@ -290,24 +296,25 @@ def test_fates_waterfall_goes_from_expected_to_crossed(run: Results) -> None:
     assert Fate.NO_MESSAGE.label in rows
     assert Fate.GAVE_UP.label not in rows  # none on average: named under the title instead
     assert Fate.GAVE_UP.label in ax.get_title(loc="left")
-    assert lines_at(ax, x=422)
+    assert lines_at(ax, x=OBSERVED)
     assert "people" in ax.get_xlabel()
 
 
-def test_distribution_marks_422_and_its_percentile(run: Results, whatif: Results) -> None:
+def test_distribution_marks_the_observed_count_and_its_percentile(run: Results,
+                                                                 whatif: Results) -> None:
     fig = render(figures.distribution(run, whatif))
     ax = fig.axes[0]
-    assert lines_at(ax, x=422)
+    assert lines_at(ax, x=OBSERVED)
     crossed = run.point(0).crossed
     low, high = ax.get_xlim()
     assert low <= crossed.min()
-    assert max(crossed.max(), 422) <= high
+    assert max(crossed.max(), OBSERVED) <= high
     step = ax.patches[1].get_xy()  # the first scenario's outline: up and along each bin
     bins = np.unique(step[:, 0]).size - 1
     assert step[1:2 * bins:2, 1].sum() == pytest.approx(100)  # % of its nights
     assert step[0, 0] <= crossed.min() <= crossed.max() <= step[:, 0].max()
     texts = legend_texts(fig)
-    assert any(t.startswith("small: ") and "422" in t for t in texts)
+    assert any(t.startswith("small: ") and str(OBSERVED) in t for t in texts)
     assert any(t.startswith(f"{WHATIF}: ") for t in texts)
     assert "(%)" in ax.get_ylabel()
     assert "(people)" in ax.get_xlabel()
@@ -335,15 +342,15 @@ def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     means = sorted(100 * p.summary["crossed_share"]["mean"] for p in results.points)
     assert sorted(np.asarray(mesh.get_array()).ravel().tolist()) == pytest.approx(means)
-    assert min(means) < 60.3 < max(means)
+    assert min(means) < OBSERVED_SHARE < max(means)
     contours = [c for c in ax.collections if isinstance(c, ContourSet)]
     assert contours
-    assert contours[0].levels.tolist() == pytest.approx([100 * 422 / 700])
+    assert contours[0].levels.tolist() == pytest.approx([OBSERVED_SHARE])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"] or [
         t.get_text() for t in ax.get_yticklabels()] == ["1", "2"]
     assert "gate.close" in ax.get_xlabel() + ax.get_ylabel()
     assert "(% of those expected)" in fig.axes[1].get_ylabel()  # the colour bar
-    assert "crossed on the night: 422 of 700 (60.3 %)" in legend_texts(fig)
+    assert "Seen: 24 of 40 crossed (60.0 %)" in legend_texts(fig)
 
 
 def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) -> None:
@@ -354,7 +361,7 @@ def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) ->
     assert mean.get_xdata().tolist() == [1, 2, 3]
     assert np.asarray(mean.get_ydata()) == pytest.approx(
         [100 * p.summary["crossed_share"]["mean"] for p in results.points])
-    assert lines_at(ax, y=100 * 422 / 700)
+    assert lines_at(ax, y=OBSERVED_SHARE)
     assert len(ax.collections) == 2  # the confidence band and the 5-95 % of nights
     assert ax.get_xlabel().startswith("gate.lanes")
     assert "%" in ax.get_ylabel()
@@ -386,7 +393,7 @@ def test_sweep_over_scenario_files_names_them(tmp_path: Path) -> None:
     assert code == 0, err
     fig = render(figures.sweep(load_results(tmp_path / "s")))
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["small", "wide"]
-    assert lines_at(fig.axes[0], y=100 * 422 / 700)
+    assert lines_at(fig.axes[0], y=OBSERVED_SHARE)
 
 
 def test_sweep_figure_refuses_a_run_and_three_factors(run: Results,
@@ -494,3 +501,14 @@ def test_cli_does_not_import_matplotlib_until_plotting() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_a_scenario_without_an_observed_count_draws_no_reference(
+        folders: dict[str, Path]) -> None:
+    results = load_results(folders["unobserved"])
+    for kind, vertical in ((figures.throughput, False), (figures.distribution, True),
+                           (figures.fates, True)):
+        fig = render(kind(results))
+        ax = fig.axes[0]
+        assert not (lines_at(ax, x=OBSERVED) if vertical else lines_at(ax, y=OBSERVED)), kind
+        assert not any("Seen" in t for t in legend_texts(fig)), kind

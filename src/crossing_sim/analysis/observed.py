@@ -16,9 +16,9 @@ import numpy as np
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.errors import ScenarioError, param
 from crossing_sim.model.fates import FATES, Fate
-from crossing_sim.scenario.observed import OBSERVED_CROSSED
+from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["DEFAULT_OBSERVED", "STATISTICS", "Observed", "parse_observed", "statistics"]
+__all__ = ["STATISTICS", "Observed", "observed_of", "parse_observed", "statistics"]
 
 #: Statistics of a night that can be observed: people per fate, and the buses.
 STATISTICS: Final = (*(f.key for f in FATES), "left_by_bus", "left_waiting", "buses_used")
@@ -32,8 +32,16 @@ class Observed:
     value: float
 
 
-#: What a calibration is compared with unless told otherwise: the 422 who crossed in 2018.
-DEFAULT_OBSERVED: Final = (Observed("crossed", float(OBSERVED_CROSSED)),)
+def observed_of(scenario: Scenario) -> list[Observed]:
+    """What a calibration is compared with unless told otherwise: the exact counts the
+    scenario's ``[observed]`` section states; ScenarioError if it states none."""
+    facts = scenario.observed.facts()
+    found = [Observed(k, f.value) for k, f in facts.items() if k in STATISTICS and f.exact]
+    if not found:
+        raise ScenarioError(rule="the scenario states no observed count to calibrate on: "
+                                 "set observed.crossed in it, or give e.g. crossed=422",
+                            key=param("observed"))
+    return found
 
 
 def parse_observed(text: str) -> Observed:

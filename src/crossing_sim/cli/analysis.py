@@ -21,7 +21,7 @@ import click
 from crossing_sim.analysis import calibration as abc
 from crossing_sim.analysis import calibration_files
 from crossing_sim.analysis import sensitivity as sa
-from crossing_sim.analysis.observed import DEFAULT_OBSERVED, parse_observed
+from crossing_sim.analysis.observed import observed_of, parse_observed
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument
 from crossing_sim.experiment.executors import SMALL_STUDY, choose_executor
@@ -81,7 +81,8 @@ Examples:
               help="TOML file with a [priors] table: a distribution per scenario key, e.g. "
                    "\"warning.p_reach\" = {dist = \"uniform\", low = 0.8, high = 1.0}.")
 @click.option("--observed", "observed_texts", multiple=True, metavar="NAME=VALUE",
-              help="An observed statistic of the real night [default: crossed=422]; "
+              help="An observed statistic of the real night [default: the counts in "
+                   "the scenario's [observed] section]; "
                    "repeatable (crossed, a fate such as too_late, left_by_bus, buses_used).")
 @click.option("--samples", type=click.IntRange(2, 1_000_000), default=2000, show_default=True,
               help="Parameter sets drawn from the priors, one simulated night each.")
@@ -113,7 +114,7 @@ def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...]
         raise UserError("give --accept or --tolerance, not both")
     priors = read_priors(priors_path)
     observed = ([parse_observed(t) for t in observed_texts] if observed_texts
-                else list(DEFAULT_OBSERVED))
+                else observed_of(load_scenario(scenario, overrides)))
     settings = abc.Settings(samples=samples, seed=seed, accept=accept or 0.05,
                             tolerance=tolerance, predictive=predictive, check_reps=check_reps)
     target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")

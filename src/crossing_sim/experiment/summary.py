@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -10,10 +10,21 @@ from crossing_sim.arrays import FloatArray
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.statistics import Estimate, estimate, position
 from crossing_sim.model.fates import FATES
-from crossing_sim.scenario.observed import OBSERVED_CROSSED
+from crossing_sim.scenario.facts import Fact
+from crossing_sim.scenario.observed import FACT_LABELS
 from crossing_sim.scenario.units import format_clock
 
-__all__ = ["summarize"]
+__all__ = ["FACT_MEASURES", "summarize"]
+
+#: The replications' measure each observed fact is compared with.
+FACT_MEASURES: Final = {
+    "crossed": "crossed",
+    "buses_used": "buses_used",
+    "first_crossing": "first_crossing",
+    "busiest_hour": "busiest_hour",
+    "last_crossing": "last_crossing",
+    "last_bus_departure": "last_departure",
+}
 
 
 def summarize(reps: Replications) -> dict[str, Any]:
@@ -21,7 +32,6 @@ def summarize(reps: Replications) -> dict[str, Any]:
     s = reps.scenario
     expected = s.population.expected
     crossed = estimate(reps.crossed)
-    where = position(reps.crossed, OBSERVED_CROSSED)
     fate_means = reps.fates.mean(axis=0)
     return {
         "scenario": s.name,
@@ -31,12 +41,8 @@ def summarize(reps: Replications) -> dict[str, Any]:
         "expected": expected,
         "crossed": _numbers(crossed),
         "crossed_share": _numbers(crossed, 1 / expected),
-        "observed": {
-            "crossed": OBSERVED_CROSSED,
-            "share": OBSERVED_CROSSED / expected,
-            "p_at_most": where.p_at_most,
-            "percentile": where.percentile,
-        },
+        "observed": _observed_crossed(reps),
+        "facts": [_fact(reps, key, fact) for key, fact in s.observed.facts().items()],
         "fates": {f.key: {"label": f.label, "mean": float(m), "share": float(m) / expected}
                   for f, m in zip(FATES, fate_means, strict=True)},
         "buses": {
@@ -62,6 +68,38 @@ def summarize(reps: Replications) -> dict[str, Any]:
             "busiest_hour": _busiest(reps.busiest_hour, s.start_clock),
         },
     }
+
+
+def _observed_crossed(reps: Replications) -> dict[str, Any] | None:
+    """Where the observed count of crossings falls among the nights (None if none given)."""
+    fact = reps.scenario.observed.crossed
+    if fact is None or not fact.exact:
+        return None
+    where = position(reps.crossed, fact.value)
+    return {"label": reps.scenario.observed.label, "crossed": int(fact.value),
+            "share": fact.value / reps.scenario.population.expected,
+            "p_at_most": where.p_at_most, "percentile": where.percentile}
+
+
+def _fact(reps: Replications, key: str, fact: Fact) -> dict[str, Any]:
+    """One observed fact next to the simulated nights: the share of nights consistent with it,
+    and the 5-50-95 % of the simulated measure."""
+    values = np.asarray(getattr(reps, FACT_MEASURES[key]), dtype=np.float64)
+    kept = values[~np.isnan(values)]
+    simulated: dict[str, Any] | None = (
+        {k: float(np.quantile(kept, q)) for k, q in (("q05", 0.05), ("q50", 0.5), ("q95", 0.95))}
+        if kept.size else None)
+    if simulated is not None and fact.unit == "clock":
+        simulated |= {f"{k}_clock": format_clock(v, reps.scenario.start_clock)
+                      for k, v in list(simulated.items())}
+    return {"key": key, "label": FACT_LABELS[key], "unit": fact.unit,
+            "observed": fact.describe(),
+            **{end: v if np.isfinite(v) else None for end, v in (("low", fact.low),
+                                                               ("high", fact.high))},
+            "nights": int(values.size), "share_consistent": float(fact.holds(values).mean()),
+            "simulated": simulated,
+            **({"percentile": position(kept, fact.value).percentile}
+               if fact.exact and kept.size else {})}
 
 
 def _numbers(e: Estimate, scale: float = 1.0) -> dict[str, float]:

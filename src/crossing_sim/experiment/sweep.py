@@ -186,8 +186,9 @@ def flat_row(summary: Mapping[str, Any]) -> dict[str, Any]:
     for group in ("crossed", "crossed_share"):
         for stat, value in summary[group].items():
             row[f"{group}_{stat}"] = value
-    row["p_crossed_at_most_observed"] = summary["observed"]["p_at_most"]
-    row["percentile_of_observed"] = summary["observed"]["percentile"]
+    observed = summary["observed"] or {}  # empty cells when the scenario states no count
+    row["p_crossed_at_most_observed"] = observed.get("p_at_most")
+    row["percentile_of_observed"] = observed.get("percentile")
     for fate in FATES:
         row[f"{fate.key}_mean"] = summary["fates"][fate.key]["mean"]
     for column in RECORD:

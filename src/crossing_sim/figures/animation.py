@@ -5,9 +5,10 @@
 :func:`save` writes it as a GIF (Pillow) or, when ffmpeg is installed, an MP4. Each frame
 shows the clock, every family walking from its collection point (a dot sized by the family,
 an x where one was stopped or its road cut), the people waiting at the gate and at the
-tables, the buses filling and leaving, and the running count of crossings against the 422 of
-the real night. Walking families move at their own average speed (from departure to
-arrival); a family lost on the way is drawn at its route's typical speed until it is lost.
+tables, the buses filling and leaving, and the running count of crossings against the
+observed count (if the scenario states one). Walking families move at their own average
+speed (from departure to arrival); a family lost on the way is drawn at its route's typical
+speed until it is lost.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from matplotlib.figure import Figure
 from crossing_sim.figures.style import BLUE, GREEN, GREY, ORANGE, PALETTE, STYLE
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.outcome import Outcome
-from crossing_sim.scenario.observed import OBSERVED_CROSSED
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import format_clock
 
@@ -139,9 +139,12 @@ class _Frame:
         self._buses(t)
         crossed = int(g.size[(g.fate == int(Fate.CROSSED)) & (g.screen_end <= t)].sum())
         lost = int(g.size[gone].sum())
+        observed = scenario.observed.crossed
+        versus = (f" ({scenario.observed.label.lower()}: {observed.describe()})"
+                  if observed is not None else "")
         self.title.set_text(
             f"{scenario.name}  {format_clock(t, scenario.start_clock)}    crossed {crossed} of "
-            f"{outcome.expected} (real night: {OBSERVED_CROSSED})    lost on the way {lost}")
+            f"{outcome.expected}{versus}    lost on the way {lost}")
         return [self.walkers, self.lost, self.title]
 
     def _gate(self, t: float) -> None:

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from crossing_sim.errors import ResultsError
-from crossing_sim.figures.style import palette
+from crossing_sim.figures.style import REFERENCE, palette
 from crossing_sim.results.reader import PointResult, Results
 from crossing_sim.scenario.units import MINUTES_PER_DAY, format_clock
 
@@ -49,6 +49,25 @@ def cases_of(items: Sequence[Drawable]) -> list[PointResult]:
                            f"at most {MAX_CURVES} (a sweep's points with --point N, or "
                            "results.point(N) in Python)")
     return cases
+
+
+def observed_crossed(cases: Sequence[PointResult]) -> tuple[str, int] | None:
+    """The observed count of crossings the scenarios share (its label and value), if any."""
+    seen = {(o["label"], o["crossed"]) if (o := c.summary.get("observed")) else None
+            for c in cases}
+    return seen.pop() if len(seen) == 1 and None not in seen else None
+
+
+def mark_observed(ax: Axes, cases: Sequence[PointResult], vertical: bool = False) -> float:
+    """Draw the observed count as a reference line (none if the scenarios state none);
+    returns it (0 if none), for the axis limits."""
+    observed = observed_crossed(cases)
+    if observed is None:
+        return 0.0
+    label, value = observed
+    line = ax.axvline if vertical else ax.axhline
+    line(value, **REFERENCE, label=f"{label}: {value} crossed")
+    return float(value)
 
 
 def case_handles(cases: Sequence[PointResult]) -> list[Patch]:

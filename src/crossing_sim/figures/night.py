@@ -31,6 +31,8 @@ from crossing_sim.figures.axes import (
     gate_marks,
     labels,
     legend,
+    mark_observed,
+    observed_crossed,
     range_text,
     titles,
 )
@@ -38,7 +40,6 @@ from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, style
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.report.summary import ordinal
 from crossing_sim.results.reader import PointResult
-from crossing_sim.scenario.observed import OBSERVED_CROSSED
 
 __all__ = ["BAND_NOTE", "buses", "distribution", "fates", "queue", "throughput"]
 
@@ -49,14 +50,13 @@ BAND_NOTE: Final = "lines: median; bands: 5-95 % of simulated nights"
 @styled
 def throughput(*results: Drawable) -> Figure:
     """Cumulative people through the gate over clock time, each scenario's median and 5-95 %
-    band, the gate's window shaded, dawn marked and the real 422 as a line."""
+    band, the gate's window shaded, dawn marked and the observed count as a line."""
     cases = cases_of(results)
     fig = NotebookFigure(figsize=(10, 6))
     ax = fig.add_subplot()
-    top = float(OBSERVED_CROSSED)
+    top = mark_observed(ax, cases)
     for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
         top = max(top, _band(ax, case, "crossed", colour, label))
-    ax.axhline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
     ax.set_ylim(0, top * 1.06)
     marks = gate_marks(ax, cases)
     clock_axis(ax, clock_limits(cases))
@@ -117,7 +117,7 @@ def fates(*results: Drawable) -> Figure:
                 text = f"{'-' if kind == 'loss' else ''}{_people(width)}"
                 ax.annotate(text, (left + width, yy), xytext=(4, 0), textcoords="offset points",
                             va="center", fontsize=10.5 if len(cases) > 1 else 12)
-    ax.axvline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
+    mark_observed(ax, cases, vertical=True)
     ax.set_yticks(range(len(rows)), rows)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
@@ -135,11 +135,12 @@ def fates(*results: Drawable) -> Figure:
 
 @styled
 def distribution(*results: Drawable) -> Figure:
-    """How many crossed, across replications: a histogram per scenario, the real 422 marked
+    """How many crossed, across replications: a histogram per scenario, the observed count marked
     and where it falls among the simulated nights."""
     cases = cases_of(results)
     counts = [c.crossed for c in cases]
-    edges = _integer_bins(counts)
+    observed = observed_crossed(cases)
+    edges = _integer_bins(counts, [observed[1]] if observed else [])
     fig = NotebookFigure(figsize=(10, 6))
     ax = fig.add_subplot()
     alpha = 0.55 if len(cases) == 1 else 0.25
@@ -150,7 +151,7 @@ def distribution(*results: Drawable) -> Figure:
                 alpha=alpha, linewidth=0)
         ax.hist(crossed, list(edges), weights=weights, histtype="step", color=colour, linewidth=2,
                 label=f"{label}: {_where(case)}")
-    ax.axvline(OBSERVED_CROSSED, **REFERENCE, label=f"crossed on the night: {OBSERVED_CROSSED}")
+    mark_observed(ax, cases, vertical=True)
     ax.set_xlabel("people who crossed in a simulated night (people)")
     ax.set_ylabel("simulated nights (%)")
     _share_axis(ax, cases)
@@ -216,15 +217,17 @@ def _people(value: float) -> str:
 
 
 def _where(case: PointResult) -> str:
-    """Where the real 422 falls among a scenario's simulated nights."""
-    obs = case.summary["observed"]
-    pct, share = float(obs["percentile"]), float(obs["p_at_most"])
+    """Where the observed count falls among a scenario's simulated nights ("" if none)."""
+    obs = case.summary.get("observed")
+    if not obs:
+        return f"mean {case.summary['crossed']['mean']:.1f}"
+    pct, share, count = float(obs["percentile"]), float(obs["p_at_most"]), obs["crossed"]
     if share <= 0:
-        return f"every night more than {OBSERVED_CROSSED}"
+        return f"every night more than {count}"
     if share >= 1:
-        return f"every night {OBSERVED_CROSSED} or fewer"
-    return (f"{OBSERVED_CROSSED} at the {ordinal(round(pct))} percentile "
-            f"({100 * share:.0f} % of nights had {OBSERVED_CROSSED} or fewer)")
+        return f"every night {count} or fewer"
+    return (f"{count} at the {ordinal(round(pct))} percentile "
+            f"({100 * share:.0f} % of nights had {count} or fewer)")
 
 
 def _share_axis(ax: Axes, cases: Sequence[PointResult]) -> None:
@@ -244,11 +247,12 @@ def _share_axis(ax: Axes, cases: Sequence[PointResult]) -> None:
     top.set_xlabel(f"share of the {n} expected (%)")
 
 
-def _integer_bins(samples: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """Histogram bins on whole people, shared by every scenario (and reaching the 422): one
+def _integer_bins(samples: Sequence[np.ndarray[Any, Any]],
+                  marks: Sequence[int]) -> np.ndarray[Any, Any]:
+    """Histogram bins on whole people, shared by every scenario (and reaching the marks): one
     person each over a short range, else the narrowest Freedman-Diaconis width of the
     scenarios (Sturges' where most nights had the same count), at most 100 bins."""
-    values = np.concatenate([*samples, [OBSERVED_CROSSED]])
+    values = np.concatenate([*samples, np.asarray(marks, dtype=np.int64)])
     low, high = int(values.min()), int(values.max())
     width = 1
     if high - low > 60:

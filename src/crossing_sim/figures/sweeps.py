@@ -1,7 +1,8 @@
 """The sweep figure: a sweep's crossed share over one factor (a line) or two (a heat map).
 
 A factor's values are placed on an axis as numbers, clock times or categories
-(:func:`factor_axis`); the share of 2018 (422 of 700) is the reference line or contour.
+(:func:`factor_axis`); the observed share, if the scenario states one, is the reference line
+or contour.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -24,7 +25,6 @@ from crossing_sim.errors import ResultsError
 from crossing_sim.figures.axes import DAY0, clock_axis, hours, legend, range_text, wrap
 from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, styled
 from crossing_sim.results.reader import Results
-from crossing_sim.scenario.observed import OBSERVED_CROSSED, OBSERVED_EXPECTED
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import (
     MINUTES_PER_DAY,
@@ -34,17 +34,16 @@ from crossing_sim.scenario.units import (
     unit_of,
 )
 
-__all__ = ["OBSERVED_SHARE", "FactorAxis", "factor_axis", "sweep", "value_key"]
+__all__ = ["FactorAxis", "factor_axis", "sweep", "value_key"]
 
 #: The share that crossed on the real night, the reference of sweep figures.
-OBSERVED_SHARE: Final = OBSERVED_CROSSED / OBSERVED_EXPECTED
 
 
 @styled
 def sweep(results: Results) -> Figure:
     """A sweep's crossed share: against its factor (1 factor: the mean with its 95 %
     confidence band and the 5-95 % of nights) or over two factors (a heat map of the mean,
-    with the 60.3 % of 2018 as a contour)."""
+    with the observed share as a contour)."""
     if results.kind != "sweep":
         raise ResultsError(f"{results.folder} holds a run, not a sweep: the sweep figure needs "
                            "a folder written by crossing-sim sweep")
@@ -160,9 +159,16 @@ def _sweep_titles(fig: Figure, ax: Axes, results: Results, note: str) -> None:
         f"{range_text(reps)} simulated nights each; {note}", 90), fontsize=11.5)
 
 
-def _observed_label() -> str:
-    return (f"crossed on the night: {OBSERVED_CROSSED} of {OBSERVED_EXPECTED} "
-            f"({100 * OBSERVED_SHARE:.1f} %)")
+def _observed(results: Results) -> tuple[float, str] | None:
+    """The observed share of crossings (in %) and its legend label, if every point states the
+    same observed count out of the same expected number."""
+    seen = {(o["label"], o["crossed"], p.summary["expected"]) if (o := p.summary["observed"])
+            else None for p in results.points}
+    if len(seen) != 1 or None in seen:
+        return None
+    label, crossed, expected = seen.pop()  # type: ignore[misc]
+    share = 100 * crossed / expected
+    return share, f"{label}: {crossed} of {expected} crossed ({share:.1f} %)"
 
 
 def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
@@ -196,7 +202,9 @@ def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
         elif all(float(v).is_integer() for v in x):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(axis.label)
-    ax.axhline(100 * OBSERVED_SHARE, **REFERENCE, label=_observed_label())
+    observed = _observed(results)
+    if observed is not None:
+        ax.axhline(observed[0], **REFERENCE, label=observed[1])
     ax.set_ylabel("people who crossed (% of those expected)")
     legend(fig, [ax])
     _sweep_titles(fig, ax, results, "share of the expected people who crossed")
@@ -213,7 +221,8 @@ def _sweep_map(results: Results, first: FactorAxis, second: FactorAxis) -> Figur
     height = 2.4 + 0.55 * len(ax_y.ordered) if grid else 6.5
     fig = NotebookFigure(figsize=(11, min(max(height, 4.5), 9)))
     ax = fig.add_subplot()
-    level = 100 * OBSERVED_SHARE
+    observed = _observed(results)
+    level = observed[0] if observed else float("nan")  # NaN: no contour is drawn
     norm = mpl.colors.Normalize(float(mean.min()), float(mean.max()))
     mesh: ScalarMappable
     if grid:
@@ -249,15 +258,15 @@ def _sweep_map(results: Results, first: FactorAxis, second: FactorAxis) -> Figur
     ax.set_ylabel("\n".join(textwrap.wrap(ax_y.label, 30)))
     bar = fig.colorbar(mesh, ax=ax, pad=0.02)
     bar.set_label("people who crossed, mean\n(% of those expected)")
-    bar.ax.axhline(level, color="black", linewidth=2.5)
-    handles = [Line2D([], [], color="black", linewidth=2.5, label=_observed_label())]
-    legend(fig, [ax], handles)
     note = "colour: mean share of the expected who crossed"
-    if mean.min() > level or mean.max() < level:
-        side = "above" if mean.min() > level else "below"
-        note += f"; every point is {side} the {level:.1f} % of 2018"
-    elif not contour:
-        note += f"; too few points to draw the {level:.1f} % line"
+    if observed is not None:
+        bar.ax.axhline(level, color="black", linewidth=2.5)
+        legend(fig, [ax], [Line2D([], [], color="black", linewidth=2.5, label=observed[1])])
+        if mean.min() > level or mean.max() < level:
+            side = "above" if mean.min() > level else "below"
+            note += f"; every point is {side} the observed {level:.1f} %"
+        elif not contour:
+            note += f"; too few points to draw the {level:.1f} % line"
     _sweep_titles(fig, ax, results, note)
     return fig
 

@@ -26,8 +26,8 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
         f"{_range(100 * sh['ci95_low'], 100 * sh['ci95_high'], 1, ' %'):>22}",
         f"{'  5-95 % of nights':<24}{_range(c['q05'], c['q95'], 0):>16}"
         f"{_range(100 * sh['q05'], 100 * sh['q95'], 1, ' %'):>22}",
-        f"{'Reported in 2018':<24}{obs['crossed']:>16}{_pct(obs['share']):>22}",
-        f"  {_where(obs)}",
+        *([f"{obs['label']:<24}{obs['crossed']:>16}{_pct(obs['share']):>22}",
+           f"  {_where(obs)}"] if obs else []),
         "",
         f"Where the {n} went (mean people per night)",
     ]
@@ -48,7 +48,29 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
     ]
     if "gate" in summary:
         lines += ["", *_night(summary)]
+    if summary.get("facts"):
+        lines += ["", *_facts(summary)]
     return "\n".join(lines)
+
+
+def _facts(summary: dict[str, Any]) -> list[str]:
+    """Each observed fact beside the simulated nights: the share of nights consistent."""
+    facts = summary["facts"]
+    label = summary["observed"]["label"] if summary["observed"] else "Observed"
+    lines = [f"{label}, next to the simulated nights",
+             f"  {'':<22}{'observed':>16}{'simulated 5-95 %':>20}   where it falls"]
+    for f in facts:
+        sim = f["simulated"]
+        if sim is None:
+            spread = "never"
+        elif f["unit"] == "clock":
+            spread = f"{sim['q05_clock']}-{sim['q95_clock']}"
+        else:
+            spread = _range(sim["q05"], sim["q95"], 0 if f["unit"] == "count" else 2)
+        where = (f"at the {ordinal(round(f['percentile']))} percentile" if "percentile" in f
+                 else f"in {100 * f['share_consistent']:.0f} % of nights")
+        lines.append(f"  {f['label']:<22}{f['observed']:>16}{spread:>20}   {where}")
+    return lines
 
 
 def _night(summary: dict[str, Any]) -> list[str]:
@@ -120,8 +142,9 @@ def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
     reps_text = str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}"
     head = (f"{first['scenario']}: {len(summaries)} points x {reps_text} replications, "
             f"seed {first['seed']}" + (f", {elapsed:.1f} s" if elapsed is not None else ""))
-    observed = first["observed"]["crossed"]
-    columns = [*keys, "crossed (95 % CI)", "share", "5-95 %", f"P(<= {observed})"]
+    observed = first["observed"]["crossed"] if first["observed"] else None
+    columns = [*keys, "crossed (95 % CI)", "share", "5-95 %",
+               *([f"P(<= {observed})"] if observed is not None else [])]
     paired = "difference" in first
     if paired:
         columns.append(f"change from point {first['difference']['reference']} (95 % CI)")
@@ -133,7 +156,7 @@ def render_sweep(summaries: list[dict[str, Any]], keys: list[str],
             f"{c['mean']:.1f} ({_range(c['ci95_low'], c['ci95_high'], 1)})",
             _pct(sh["mean"]),
             _range(c["q05"], c["q95"], 0),
-            f"{s['observed']['p_at_most']:.2f}",
+            *([f"{s['observed']['p_at_most']:.2f}"] if observed is not None else []),
             *([_change(s["difference"], s["point"])] if paired else []),
         ])
     widths = [max(len(col), *(len(r[i]) for r in rows)) for i, col in enumerate(columns)]

@@ -1,3 +1,3 @@
 """Scenario files: quantities, distributions, the schema, the frozen spec, reading files."""
 
-__all__ = ["distributions", "loading", "observed", "replay", "schema", "spec", "units"]
+__all__ = ["distributions", "facts", "loading", "observed", "replay", "schema", "spec", "units"]

@@ -16,6 +16,7 @@ from typing import Any, Final, TypeVar
 
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.scenario.distributions import parse_distribution
+from crossing_sim.scenario.facts import parse_fact
 from crossing_sim.scenario.units import (
     INTERNAL_UNIT,
     clock_to_minutes,
@@ -44,7 +45,8 @@ def param(kind: str, default: object = MISSING, doc: str = "", **rules: Any) -> 
 
     kind: ``int``, ``float``, ``prob``, ``bool``, ``text``, ``option``, ``duration``, ``clock``,
     ``distance``, ``rate`` (events per unit of time, ``"30/h"``), ``dist`` (a distribution, with
-    ``unit``), ``table``, ``named`` or ``list`` (with ``cls``). ``optional=True`` lets the file
+    ``unit``), ``fact`` (an observed count or interval, with ``unit``),
+    ``table``, ``named`` or ``list`` (with ``cls``). ``optional=True`` lets the file
     say ``"none"`` (or leave it out when the default is ``"none"``); ``allow_empty=True`` lets a
     ``named`` table have no entries. ``default`` is written as in a file: ``"21:00"``, ``"45s"``.
     """
@@ -205,6 +207,10 @@ def _dist(value: object, meta: Mapping[str, Any], ctx: Context) -> object:
     return dist
 
 
+def _fact(value: object, meta: Mapping[str, Any], ctx: Context) -> object:
+    return parse_fact(value, meta["unit"], ctx.start_minute_of_day)
+
+
 _SCALARS: Mapping[str, Any] = {
     "int": _int,
     "float": _float,
@@ -217,6 +223,7 @@ _SCALARS: Mapping[str, Any] = {
     "clock": _clock,
     "rate": _rate,
     "dist": _dist,
+    "fact": _fact,
 }
 
 

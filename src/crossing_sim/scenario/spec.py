@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.scenario.distributions import Choice, Distribution, Fixed, highest
+from crossing_sim.scenario.observed import Observed
 from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
 from crossing_sim.scenario.schema import Context, build, param
 from crossing_sim.scenario.units import parse_clock
@@ -206,6 +207,8 @@ class Scenario:
     gate: GateRules = param("table", {}, cls=GateRules, doc="the gate and screening")
     holding: Holding = param("table", {}, cls=Holding, doc="the holding area")
     buses: Buses = param("table", {}, cls=Buses, doc="the buses")
+    observed: Observed = param("table", {}, cls=Observed,
+                               doc="what was observed on the real night, to compare with")
     start_clock: int = 0
 
     @cached_property
@@ -313,6 +316,11 @@ def check_consistency(s: Scenario) -> None:
     if s.holding.capacity is not None and s.holding.capacity < largest:
         _fail("holding.capacity", f"is smaller than the largest family ({largest}), "
                                   "which could never pass the gate")
+    crossed = s.observed.crossed
+    if crossed is not None and crossed.low > s.population.expected:
+        _fail("observed.crossed", f"is more than population.expected "
+                                  f"({s.population.expected}): set observed.crossed = \"none\" "
+                                  "to drop the comparison, or correct one of them")
 
 
 def _check_arrivals(s: Scenario) -> None:
