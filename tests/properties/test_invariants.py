@@ -64,9 +64,20 @@ def routes(draw: st.DrawFn) -> dict[str, Any]:
          "delay": draw(durations(3600))}
         for _ in range(draw(st.integers(0, 2)))
     ]
+    for checkpoint in route["checkpoints"]:
+        if draw(st.booleans()):
+            checkpoint["closure"] = {"p": draw(probabilities(1.0)),
+                                     "after": clock(draw(st.integers(360, 1260))),
+                                     "within": f"{draw(st.integers(0, 600))}min",
+                                     "length": draw(durations(4 * 3600))}
     if draw(st.booleans()):
         route["road_cut"] = {"at": f"{draw(st.integers(0, metres))}m",
-                             "after": clock(draw(st.integers(360, 1260)))}
+                             "after": clock(draw(st.integers(360, 1260))),
+                             "delay": draw(durations(3 * 3600))}
+    if draw(st.booleans()):
+        route["guides"] = {"first": clock(draw(st.integers(360, 1260))),
+                           "every": f"{draw(st.integers(1, 120))}min",
+                           "capacity": draw(st.integers(1, 30))}
     return route
 
 
@@ -98,6 +109,11 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "closing": draw(st.sampled_from(CLOSING_RULES)),
     }
     if draw(st.booleans()):
+        gate["screening_per_child"] = draw(durations(600))
+    if draw(st.booleans()):
+        gate["pauses"] = draw(st.sampled_from(["0.5/h", "2/h", "20/h"]))
+        gate["pause_length"] = draw(durations(3600))
+    if draw(st.booleans()):
         gate["give_up"] = clock(min(end - 1, gate_open + draw(minutes_after)))
 
     split = draw(st.booleans())
@@ -111,13 +127,16 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "end": clock(end),
         "series_step": draw(st.sampled_from(["1min", "5min", "7min", "15min", "60min"])),
-        "population": {"expected": draw(st.integers(1, 60)), "group_size": group_size},
+        "population": {"expected": draw(st.integers(1, 60)), "group_size": group_size,
+                       "volunteers_per_group": draw(st.integers(0, 3)),
+                       "p_child": draw(probabilities(0.0))},
         "origins": origins,
         "warning": {
             "lead": f"{draw(st.integers(0, 48))}h", "p_reach": draw(probabilities(1.0)),
             "hearing_delay": draw(durations(12 * 3600)), "p_decline": draw(probabilities(0.0)),
             "preparation": draw(durations(4 * 3600)),
             "earliest_departure": clock(draw(st.integers(gate_open - 240, gate_open + 60))),
+            "departure_delay": draw(durations(3 * 3600)),
         },
         "journey": {
             "speed": draw(st.one_of(
@@ -154,6 +173,20 @@ def check_conservation(s: Scenario, out: Outcome) -> None:
     assert out.crossed == by_fate[Fate.CROSSED]
     assert out.left_by_bus + out.left_waiting == out.crossed
     assert out.left_waiting >= 0
+    # every family, volunteer and child is in exactly one fate too
+    assert (g.volunteers >= 0).all()
+    assert (g.children >= 0).all()
+    assert (g.volunteers + g.children <= g.size).all()
+    assert (g.volunteers == np.minimum(g.size, s.population.volunteers_per_group)).all()
+    if s.population.p_child == 0:
+        assert not g.children.any()
+    for counts, total in ((None, n), (g.volunteers, g.volunteers.sum()),
+                          (g.children, g.children.sum())):
+        per_fate = out.by_fate(counts)
+        assert per_fate.shape == (len(FATES),)
+        assert per_fate.sum() == total
+        assert (per_fate >= 0).all()
+    assert (out.by_fate(g.volunteers) + out.by_fate(g.children) <= by_fate).all()
 
 
 def check_fates(s: Scenario, out: Outcome) -> None:
@@ -297,6 +330,11 @@ def check_series(s: Scenario, out: Outcome) -> None:
 def check_record(s: Scenario, out: Outcome) -> None:
     """The night's reported numbers are within their bounds and agree with the outcome."""
     m = measure(out, s)
+    crossed = out.groups.fate == Fate.CROSSED
+    assert m["crossed_families"] == out.by_fate()[Fate.CROSSED] == crossed.sum()
+    assert m["crossed_volunteers"] == out.groups.volunteers[crossed].sum()
+    assert m["crossed_children"] == out.groups.children[crossed].sum()
+    assert m["crossed_volunteers"] + m["crossed_children"] <= out.crossed
     assert 0.0 <= m["utilisation"] <= 1.0 + 1e-9
     assert 0 <= m["queued_at_closing"] <= s.population.expected
     if out.crossed:

@@ -98,6 +98,9 @@ class Replications:
     utilisation: FloatArray
     queued_at_closing: IntArray
     busiest_hour: FloatArray
+    crossed_families: IntArray
+    crossed_volunteers: IntArray
+    crossed_children: IntArray
     series_t: FloatArray
     series: SeriesArray | None
     trips: dict[str, FloatArray]
@@ -109,6 +112,19 @@ class Replications:
     @property
     def left_waiting(self) -> IntArray:
         return self.crossed - self.left_by_bus
+
+    @property
+    def crossed_family_members(self) -> IntArray:
+        """Of those who crossed, the family members (not volunteers)."""
+        return self.crossed - self.crossed_volunteers
+
+    @property
+    def crossed_children_share(self) -> FloatArray:
+        """Of those who crossed, the share who are children (NaN if nobody crossed)."""
+        crossed = self.crossed.astype(np.float64)
+        share: FloatArray = np.divide(self.crossed_children, crossed,
+                                      out=np.full(crossed.size, np.nan), where=crossed > 0)
+        return share
 
     def __len__(self) -> int:
         return int(self.replication.size)

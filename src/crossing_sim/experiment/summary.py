@@ -19,6 +19,10 @@ __all__ = ["FACT_MEASURES", "summarize"]
 #: The replications' measure each observed fact is compared with.
 FACT_MEASURES: Final = {
     "crossed": "crossed",
+    "volunteers": "crossed_volunteers",
+    "family_members": "crossed_family_members",
+    "children": "crossed_children",
+    "children_share": "crossed_children_share",
     "buses_used": "buses_used",
     "first_crossing": "first_crossing",
     "busiest_hour": "busiest_hour",
@@ -52,6 +56,13 @@ def summarize(reps: Replications) -> dict[str, Any]:
             "left_by_bus_mean": float(reps.left_by_bus.mean()),
             "left_waiting_mean": float(reps.left_waiting.mean()),
             "last_departure_median": _median_clock(reps.last_departure, s.start_clock),
+        },
+        "composition": {
+            "families": _of(reps.crossed_families.astype(float)),
+            "volunteers": _of(reps.crossed_volunteers.astype(float)),
+            "family_members": _of(reps.crossed_family_members.astype(float)),
+            "children": _of(reps.crossed_children.astype(float)),
+            "children_share": _of(reps.crossed_children_share),
         },
         "gate": {
             "wait_mean_min": _of(reps.wait_mean),

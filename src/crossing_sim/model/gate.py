@@ -4,7 +4,8 @@ Families wait near the gate until it opens and join one first-come-first-served 
 screening table takes the family at the head of the queue when the holding area behind the
 gate has room for it, screens it (a time drawn in advance from its size), and lets it through
 or refuses it. At closing no new family may queue; the closing rule says what happens to the
-queue. At dawn (``give_up``) families still queued leave.
+queue. At dawn (``give_up``) families still queued leave. While the site is under threat
+(a pause), no family is called to a table; one already at a table is finished.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class GateQueue:
 
     def __init__(self, env: simpy.Environment, spec: GateRules, sizes: Sequence[int],
                  screening: Sequence[float], listed: Sequence[bool], holding: HoldingArea,
-                 log: Log) -> None:
+                 log: Log, pauses: Sequence[tuple[float, float]] = ()) -> None:
         self.env = env
         self.spec = spec
         self.sizes = sizes
@@ -41,6 +42,7 @@ class GateQueue:
         self.listed = listed
         self.holding = holding
         self.log = log
+        self.pauses = pauses  # (start, end) of each pause in screening, in order, disjoint
         self.queue: deque[int] = deque()
         self.idle: list[simpy.Event] = []
         self.working = spec.lanes
@@ -87,6 +89,7 @@ class GateQueue:
         finish_queue = spec.closing == "finish_queue"
         cut_off = spec.closing == "cut_off"
         limited = holding.capacity is not None
+        pauses, pause = self.pauses, 0
         while True:
             now = env.now
             if now >= close and not (finish_queue and queue):
@@ -96,6 +99,12 @@ class GateQueue:
                 self.idle.append(wake)
                 yield wake
                 continue
+            if pause < len(pauses) and now >= pauses[pause][0]:
+                while pause < len(pauses) and pauses[pause][1] <= now:
+                    pause += 1
+                if pause < len(pauses) and pauses[pause][0] <= now:
+                    yield env.timeout(pauses[pause][1] - now)  # no family is called meanwhile
+                    continue
             group = queue[0]
             size = sizes[group]
             if limited and not holding.has_room(size):

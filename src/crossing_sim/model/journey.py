@@ -8,16 +8,18 @@ replay): nobody is lost on the way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from crossing_sim.arrays import FloatArray, IntArray
+from crossing_sim.arrays import BoolArray, FloatArray, IntArray
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.streams import Streams
-from crossing_sim.scenario.spec import Checkpoint, Origin, Scenario
+from crossing_sim.scenario.journey import Checkpoint, Closure, Guides, Origin
+from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["Travellers", "direct", "form_groups", "hazard_names", "travel"]
+__all__ = ["Travellers", "compose", "direct", "form_groups", "hazard_names", "travel"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Travellers:
     """Every family group and how its journey went; NaN where a stage was never reached."""
 
     size: IntArray
+    volunteers: IntArray  # of its members, volunteers; the others are family members
+    children: IntArray  # of its family members, children
     origin: IntArray  # index into scenario.origins; -1 for groups that came straight to the gate
     fate: IntArray  # Fate so far; -1 for groups that reach the gate (the gate decides)
     heard: FloatArray
@@ -43,6 +47,17 @@ def form_groups(expected: int, scenario: Scenario, streams: Streams) -> IntArray
     sizes = sizes[:n].copy()
     sizes[-1] -= total[n - 1] - expected
     return sizes
+
+
+def compose(size: IntArray, scenario: Scenario, streams: Streams) -> tuple[IntArray, IntArray]:
+    """Each family's volunteers (as many as the scenario says, at most its size) and children
+    (each other member a child with probability ``p_child``, drawn per family)."""
+    p = scenario.population
+    volunteers = np.minimum(size, p.volunteers_per_group)
+    if p.p_child == 0:
+        return volunteers, np.zeros_like(size)
+    members = size - volunteers
+    return volunteers, streams.generator("population/children").binomial(members, p.p_child)
 
 
 def travel(scenario: Scenario, streams: Streams) -> Travellers:
@@ -66,7 +81,9 @@ def travel(scenario: Scenario, streams: Streams) -> Travellers:
     heard = streams.draw("message/hearing_delay", w.hearing_delay.sample, n) - w.lead
     ready = heard + streams.draw("message/preparation", w.preparation.sample, n)
     heard = np.where(reached, heard, np.nan)
-    depart = np.where(fate < 0, np.maximum(ready, w.earliest_departure), np.nan)
+    setting_out = np.maximum(ready, w.earliest_departure) + streams.draw(
+        "message/departure_delay", w.departure_delay.sample, n)
+    depart = np.where(fate < 0, setting_out, np.nan)
     arrive, lost, speed = np.empty(n), np.full(n, np.nan), np.empty(n)
     for index, route in enumerate(scenario.origins):
         block = slice(bounds[index], bounds[index + 1])
@@ -74,9 +91,14 @@ def travel(scenario: Scenario, streams: Streams) -> Travellers:
                                     int(counts[index]))
         if scenario.journey.size_slowdown:
             speed[block] /= 1 + scenario.journey.size_slowdown * (size[block] - 1)
+        together = None
+        if route.guides is not None:
+            depart[block], together = _guided(route.guides, depart[block], size[block])
+            speed[block] = _slowest(speed[block], together)
         arrive[block] = _walk(route, depart[block], speed[block], fate[block], lost[block],
-                              streams, scenario.end)
-    return Travellers(size, origin, fate, heard, depart, arrive, lost)
+                              streams, scenario.end, together)
+    return Travellers(size, *compose(size, scenario, streams), origin, fate, heard, depart,
+                      arrive, lost)
 
 
 def direct(scenario: Scenario, streams: Streams) -> Travellers:
@@ -98,17 +120,54 @@ def direct(scenario: Scenario, streams: Streams) -> Travellers:
         arrive = begin + np.cumsum(streams.exponential("arrivals/gaps", 1 / a.rate, size.size))
     n = size.size
     never = np.full(n, np.nan)
-    return Travellers(size, np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
+    nowhere = np.full(n, -1, dtype=np.int64)
+    return Travellers(size, *compose(size, scenario, streams), nowhere, nowhere.copy(),
                       never, never.copy(), arrive, never.copy())
 
 
+def _guided(guides: Guides, gathered: FloatArray, size: IntArray) -> tuple[FloatArray, IntArray]:
+    """When each family leaves with a guide, and which guided group it is in (-1: none).
+
+    Families leave in order of gathering with the first guide after they gathered that has
+    room for them; a family that does not fit waits for the next.
+    """
+    slot = np.full(size.size, -1, dtype=np.int64)
+    coming = np.flatnonzero(~np.isnan(gathered))
+    order = coming[np.argsort(gathered[coming], kind="stable")]
+    first, every, capacity = guides.first, guides.every, guides.capacity
+    current, load = 0, 0
+    for family, t, people in zip(order.tolist(), gathered[order].tolist(),
+                                 size[order].tolist(), strict=True):
+        earliest = max(0, math.ceil((t - first) / every - 1e-9))
+        if earliest > current:
+            current, load = earliest, 0
+        if load and load + people > capacity:
+            current, load = current + 1, 0
+        load += people
+        slot[family] = current
+    return np.where(slot >= 0, first + slot * every, np.nan), slot
+
+
+def _slowest(speed: FloatArray, together: IntArray) -> FloatArray:
+    """Each family's speed, or its guided group's slowest family's."""
+    guided = together >= 0
+    if not guided.any():
+        return speed
+    slowest = np.full(int(together.max()) + 1, np.inf)
+    np.minimum.at(slowest, together[guided], speed[guided])
+    return np.where(guided, slowest[np.maximum(together, 0)], speed)
+
+
 def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
-          lost: FloatArray, streams: Streams, end: float) -> FloatArray:
+          lost: FloatArray, streams: Streams, end: float,
+          together: IntArray | None = None) -> FloatArray:
     """Walk one route's groups past its hazards in order; mark those stopped or blocked.
 
     ``fate`` and ``lost`` are the route's blocks of the fates and loss times, updated in
     place. A hazard reached only after the model's ``end`` has not happened: that group is
-    still on the road.
+    still on the road. Families of one guided group (``together``) wait at a checkpoint for
+    each other. A closed checkpoint holds everyone who reaches it until it reopens; a road
+    cut comes at its time of the night.
     """
     minutes_per_km = (60.0 / route.speed_factor) / speed
     t = depart.copy()
@@ -121,17 +180,44 @@ def _walk(route: Origin, depart: FloatArray, speed: FloatArray, fate: IntArray,
         position = hazard.at
         walking &= t < end  # past the end nothing happens; arrival >= end: still on the road
         if isinstance(hazard, Checkpoint):
+            if hazard.closure is not None:
+                t = _held_by_closure(hazard.closure, t, streams, name)
             stopped = walking & (streams.uniform(f"{name}/stop", n) < hazard.p_stop)
             fate[stopped] = int(Fate.STOPPED)
             lost[stopped] = t[stopped]
             t += streams.draw(f"{name}/delay", hazard.delay.sample, n)
+            if together is not None:
+                t = _wait_for_each_other(t, together, walking & ~stopped)
         else:
-            stopped = walking & (t >= hazard.after)
+            cut = hazard.after + float(streams.draw(f"{name}/time", hazard.delay.sample, 1)[0])
+            stopped = walking & (t >= cut)
             fate[stopped] = int(Fate.BLOCKED)
             lost[stopped] = t[stopped]
         walking &= ~stopped
     t += (route.distance - position) * minutes_per_km
     return np.where(fate < 0, t, np.nan)
+
+
+def _held_by_closure(closure: Closure, t: FloatArray, streams: Streams,
+                     name: str) -> FloatArray:
+    """Arrival times past a checkpoint that may be closed tonight: held until it reopens."""
+    rng = streams.generator(f"{name}/closure")
+    happens, start, length = rng.random(), rng.random(), closure.length.sample(rng, 1)[0]
+    if happens >= closure.p:
+        return t
+    opens = closure.after + start * closure.within
+    reopens = opens + float(length)
+    return np.where((t >= opens) & (t < reopens), reopens, t)
+
+
+def _wait_for_each_other(t: FloatArray, together: IntArray, walking: BoolArray) -> FloatArray:
+    """Families of one guided group go on together: when the last of them is through."""
+    guided = walking & (together >= 0)
+    if not guided.any():
+        return t
+    last = np.full(int(together.max()) + 1, -np.inf)
+    np.maximum.at(last, together[guided], t[guided])
+    return np.where(guided, last[np.maximum(together, 0)], t)
 
 
 def hazard_names(route: Origin) -> list[str]:

@@ -7,6 +7,7 @@ starts, so a replication is fixed by its SeedSequence alone.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -40,10 +41,17 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     n, total = size.size, int(size.sum())
     gate_spec = scenario.gate
     first_person = np.concatenate(([0], np.cumsum(size)[:-1]))
+    per_person = streams.draw("gate/screening_per_person",
+                              gate_spec.screening_per_person.sample, total)
+    if gate_spec.screening_per_child is not None and total:
+        # a family's children are its last members: their own screening time replaces theirs
+        child = (np.arange(total) - np.repeat(first_person, size)
+                 >= np.repeat(size - people.children, size))
+        per_child = streams.draw("gate/screening_per_child",
+                                 gate_spec.screening_per_child.sample, total)
+        per_person = np.where(child, per_child, per_person)
     screening = streams.draw("gate/screening_per_group", gate_spec.screening_per_group.sample,
-                             n) + np.add.reduceat(
-        streams.draw("gate/screening_per_person", gate_spec.screening_per_person.sample,
-                     total), first_person)
+                             n) + np.add.reduceat(per_person, first_person)
     listed = streams.uniform("gate/list", n) >= gate_spec.p_not_on_list
     boarding = streams.draw("buses/boarding", scenario.buses.boarding.sample, total)
     boarding_cum = np.concatenate(([0.0], np.cumsum(boarding)))
@@ -53,7 +61,8 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     env = simpy.Environment()
     sizes = size.tolist()
     holding = HoldingArea(env, scenario.holding.capacity)
-    gate = GateQueue(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log)
+    gate = GateQueue(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log,
+                     _pauses(gate_spec, streams))
     BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
               sizes, log)
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
@@ -63,6 +72,27 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     env.process(gate.arrivals(order[early:].tolist(), arrive[order[early:]].tolist()))
     env.run(until=scenario.end)
     return _outcome(scenario, people, log)
+
+
+def _pauses(gate: GateRules, streams: Streams) -> list[tuple[float, float]]:
+    """Tonight's pauses in screening: a Poisson process of starts while the gate is open, each
+    with its length (overlapping pauses merged)."""
+    if gate.pauses is None:
+        return []
+    window = gate.close - gate.open
+    expected = window * gate.pauses
+    count = int(expected + 10 * math.sqrt(expected) + 10)  # more gaps than can fit, nearly surely
+    gaps = streams.exponential("gate/pauses", 1 / gate.pauses, count)
+    starts = gate.open + np.cumsum(gaps)
+    starts = starts[starts < gate.close]
+    lengths = streams.draw("gate/pause_length", gate.pause_length.sample, starts.size)
+    merged: list[tuple[float, float]] = []
+    for start, end in zip(starts.tolist(), (starts + lengths).tolist(), strict=True):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _late_at_the_gate(gate: GateRules, arrive: FloatArray, fate: IntArray,
@@ -84,7 +114,8 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
     boardings = Boardings(time=floats(log.board_time), group=ints(log.board_group),
                           trip=ints(log.board_trip), people=ints(log.board_people))
     groups = Groups(
-        size=people.size, origin=people.origin, fate=fate, heard=people.heard,
+        size=people.size, volunteers=people.volunteers, children=people.children,
+        origin=people.origin, fate=fate, heard=people.heard,
         depart=people.depart, arrive=people.arrive, lost=people.lost,
         left_queue=floats(log.left_queue),
         screen_start=floats(log.screen_start), screen_end=floats(log.screen_end),

@@ -17,6 +17,8 @@ class Groups:
     """One entry per family group. Times are minutes after the start clock; NaN = never."""
 
     size: IntArray
+    volunteers: IntArray  # members who are volunteers
+    children: IntArray  # family members (not volunteers) who are children
     origin: IntArray
     fate: IntArray
     heard: FloatArray
@@ -77,7 +79,11 @@ class Outcome:
 
     def people_by_fate(self) -> IntArray:
         """People per fate, indexed by :class:`Fate`; sums to ``expected``."""
-        return np.bincount(self.groups.fate, weights=self.groups.size,
+        return self.by_fate(self.groups.size)
+
+    def by_fate(self, counts: IntArray | None = None) -> IntArray:
+        """A per-group count (people, volunteers, children; families if None) per fate."""
+        return np.bincount(self.groups.fate, weights=counts,
                            minlength=len(FATES)).astype(np.int64)
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
 from crossing_sim.model.fates import Fate
@@ -46,11 +47,34 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
         + (f"; the last left at {b['last_departure_median']} (median)"
            if b["last_departure_median"] else "; none left"),
     ]
+    lines += _composition(summary.get("composition"))
     if "gate" in summary:
         lines += ["", *_night(summary)]
     if summary.get("facts"):
         lines += ["", *_facts(summary)]
     return "\n".join(lines)
+
+
+def _composition(who: dict[str, Any] | None) -> list[str]:
+    """Who crossed, when the scenario says who the people are (volunteers or children)."""
+    if not who or not (who["volunteers"]["mean"] or who["children"]["mean"]):
+        return []
+    parts = [f"{who['families']['mean']:.1f} families", f"{who['volunteers']['mean']:.1f} "
+             f"volunteers ({_range(who['volunteers']['q05'], who['volunteers']['q95'], 0)})",
+             f"{who['family_members']['mean']:.1f} family members "
+             f"({_range(who['family_members']['q05'], who['family_members']['q95'], 0)})"]
+    children = who["children"]["mean"]
+    text = ", ".join(parts)
+    if children:
+        text += f", of them {children:.1f} children"
+        share = who["children_share"]
+        if share is not None:
+            text += f" ({_pct(share['mean'])} of those who crossed)"
+    return ["", "Who crossed (mean per night; 5-95 % of nights)", *_wrap(text, 88)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="  ")
 
 
 def _facts(summary: dict[str, Any]) -> list[str]:

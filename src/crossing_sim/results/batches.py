@@ -39,6 +39,9 @@ class Batch:
     utilisation: FloatArray  # share of the tables' open window spent screening
     queued_at_closing: IntArray
     busiest_hour: FloatArray  # start of the clock hour with most crossings
+    crossed_families: IntArray
+    crossed_volunteers: IntArray
+    crossed_children: IntArray
     series_t: FloatArray
     series: SeriesArray  # (replications, len(Series.NAMES), time)
     trips: FloatArray  # (trips, len(TRIP_FIELDS))

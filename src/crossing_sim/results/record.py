@@ -44,6 +44,10 @@ def _left_waiting(crossed: int, values: Mapping[str, Any]) -> int:
     return crossed - int(values["left_by_bus"])
 
 
+def _family_members(crossed: int, values: Mapping[str, Any]) -> int:
+    return crossed - int(values["crossed_volunteers"])
+
+
 #: Every number a night reports besides its fates, in the order of replications.csv.
 RECORD: Final = (
     Column("left_by_bus", "left_by_bus", "count", summary="left_by_bus_mean"),
@@ -60,6 +64,11 @@ RECORD: Final = (
     Column("utilisation", "table_utilisation", "share"),
     Column("queued_at_closing", "queued_at_closing", "count"),
     Column("busiest_hour", "busiest_hour_start_min", "time"),
+    Column("crossed_families", "crossed_families", "count"),
+    Column("crossed_volunteers", "crossed_volunteers", "count"),
+    Column("crossed_family_members", "crossed_family_members", "count",
+           derive=_family_members),
+    Column("crossed_children", "crossed_children", "count"),
 )
 #: The columns a batch stores for each replication.
 MEASURED: Final = tuple(c for c in RECORD if c.derive is None)
@@ -107,6 +116,9 @@ def measure(outcome: Outcome, scenario: Scenario) -> dict[str, float | int]:
         "utilisation": float(busy / (gate.lanes * (gate.close - gate.open))),
         "queued_at_closing": int(g.size[waiting].sum()),
         "busiest_hour": _busiest_hour(ends, g.size[crossed], scenario.start_clock),
+        "crossed_families": int(np.count_nonzero(crossed)),
+        "crossed_volunteers": int(g.volunteers[crossed].sum()),
+        "crossed_children": int(g.children[crossed].sum()),
     }
 
 

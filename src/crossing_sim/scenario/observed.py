@@ -24,6 +24,15 @@ class Observed:
                                                 "\"Reported in 2018\"")
     crossed: Fact | None = param("fact", "none", unit="count", optional=True,
                                  doc="people who crossed (a whole number, or an interval)")
+    volunteers: Fact | None = param("fact", "none", unit="count", optional=True,
+                                    doc="volunteers among those who crossed")
+    family_members: Fact | None = param("fact", "none", unit="count", optional=True,
+                                        doc="family members (not volunteers) who crossed")
+    children: Fact | None = param("fact", "none", unit="count", optional=True,
+                                  doc="children among those who crossed")
+    children_share: Fact | None = param("fact", "none", unit="share", optional=True,
+                                        doc="the share of those who crossed who were "
+                                            "children, e.g. { from = 0.5 }")
     buses_used: Fact | None = param("fact", "none", unit="count", optional=True,
                                     doc="buses that left with anyone aboard")
     first_crossing: Fact | None = param("fact", "none", unit="clock", optional=True,
@@ -49,6 +58,10 @@ FACT_KEYS: Final = tuple(f.name for f in fields(Observed) if f.name != "label")
 #: How the output names each fact.
 FACT_LABELS: Final = {
     "crossed": "people crossed",
+    "volunteers": "volunteers crossed",
+    "family_members": "family members crossed",
+    "children": "children crossed",
+    "children_share": "share of children",
     "buses_used": "buses used",
     "first_crossing": "first crossing",
     "busiest_hour": "busiest hour began",

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.scenario.distributions import Choice, Distribution, Fixed, highest
+from crossing_sim.scenario.journey import Checkpoint, Journey, Message, Origin, RoadCut
 from crossing_sim.scenario.observed import Observed
 from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
 from crossing_sim.scenario.schema import Context, build, param
@@ -32,45 +33,6 @@ DEPARTURE_RULES = ("when_full", "convoy")
 ARRIVAL_MODES = ("journey", "poisson", "replay")
 
 @dataclass(frozen=True, kw_only=True)
-class Checkpoint:
-    """A checkpoint on a route: it may stop a group for good, or hold it up."""
-
-    at: float = param("distance", doc="distance from the collection point", unit="km")
-    p_stop: float = param("prob", 0.0, doc="probability that a group is stopped here for good")
-    delay: Distribution = param("dist", "0min", unit="duration",
-                                doc="time lost by a group that is let through")
-
-
-@dataclass(frozen=True, kw_only=True)
-class RoadCut:
-    """Fighting that cuts a route at a point from a clock time on (groups not past it are lost)."""
-
-    at: float = param("distance", doc="distance from the collection point", unit="km")
-    after: float = param("clock", doc="clock time from which the road is cut")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Origin:
-    """A collection point with its share of the people, its route to the gate and its hazards."""
-
-    name: str = param("text", doc="the origin's name (the table's key)")
-    share: float = param("prob", doc="share of the groups that set out from here")
-    distance: float = param("distance", doc="walking distance to the gate", unit="km")
-    speed_factor: float = param("float", 1.0, min=0.05, max=5,
-                                doc="walking speed relative to journey.speed (terrain, path)")
-    checkpoints: tuple[Checkpoint, ...] = param("list", [], cls=Checkpoint,
-                                                doc="checkpoints on the route, by position")
-    road_cut: RoadCut | None = param("table", "none", cls=RoadCut, optional=True,
-                                     doc="fighting that cuts the route, if any")
-
-    @cached_property
-    def hazards(self) -> tuple[Checkpoint | RoadCut, ...]:
-        """The route's checkpoints and road cut, in the order a group meets them."""
-        cut = (self.road_cut,) if self.road_cut is not None else ()
-        return tuple(sorted((*self.checkpoints, *cut), key=lambda h: h.at))
-
-
-@dataclass(frozen=True, kw_only=True)
 class Population:
     """Who is expected at the gate and how they move: as family groups."""
 
@@ -82,32 +44,11 @@ class Population:
         dists_rule="must be a fixed size or a choice of whole numbers (dist = \"choice\", "
                    "\"empirical\" or \"fixed\")",
         doc="people in a family group: a fixed size or a choice of whole numbers >= 1")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Message:
-    """How the message to leave spreads and how groups get ready."""
-
-    lead: float = param("duration", "48h", unit="min",
-                        doc="how long before the start clock the message was sent")
-    p_reach: float = param("prob", 1.0, doc="probability that the message reaches a group")
-    hearing_delay: Distribution = param("dist", "0min", unit="duration",
-                                        doc="time from sending until a group hears it")
-    p_decline: float = param("prob", 0.0, doc="probability that a group that heard stays")
-    preparation: Distribution = param("dist", "0min", unit="duration",
-                                      doc="time from hearing until a group can set out")
-    earliest_departure: float = param("clock", "19:45",
-                                      doc="groups set out no earlier than this (after dark)")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Journey:
-    """Walking to the gate."""
-
-    speed: Distribution = param("dist", "2.5km/h", unit="speed", min=0.1,
-                                doc="a group's walking speed at night (drawn per group)")
-    size_slowdown: float = param("float", 0.0, min=0, max=1,
-                                 doc="speed divided by 1 + this x (group size - 1)")
+    volunteers_per_group: int = param("int", 0, min=0, max=1000,
+                                      doc="volunteers in each family group (a smaller group "
+                                          "is all volunteers); the others are family members")
+    p_child: float = param("prob", 0.0, doc="probability that each family member (not a "
+                                            "volunteer) is a child")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +62,10 @@ class GateRules:
                                               doc="screening time for a group as a whole")
     screening_per_person: Distribution = param("dist", "45s", unit="duration",
                                                doc="screening time added per person")
+    screening_per_child: Distribution | None = param(
+        "dist", "none", unit="duration", optional=True,
+        doc="screening time added per child instead of screening_per_person (none: a child "
+            "takes as long as anyone)")
     p_not_on_list: float = param("prob", 0.0, doc="probability a group is refused (not listed)")
     closing: str = param("option", "finish_screening", options=CLOSING_RULES,
                          doc="at closing: finish_queue (screen all queued), finish_screening "
@@ -128,6 +73,13 @@ class GateRules:
                              "(stop at once, turn everyone away)")
     give_up: float | None = param("clock", "none", optional=True,
                                   doc="dawn: groups still queued leave, later ones do not queue")
+    pauses: float | None = param("rate", "none", optional=True, unit="/min",
+                                 doc="screening pauses while the site is under threat: how "
+                                     "often they start while the gate is open, e.g. \"0.5/h\" "
+                                     "(drawn each night as a Poisson process)")
+    pause_length: Distribution = param("dist", "10min", unit="duration",
+                                       doc="how long a pause lasts: no new family is called "
+                                           "to a table (one at a table is finished)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -297,6 +249,9 @@ def check_consistency(s: Scenario) -> None:
         if o.road_cut is not None and o.road_cut.at > o.distance:
             _fail(f"origins.{o.name}.road_cut.at",
                   f"must be within the route's distance ({o.distance:g} km)")
+        if o.guides is not None and o.guides.every <= 0:
+            _fail(f"origins.{o.name}.guides.every", "must be longer than 0 (the time between "
+                                                    "two guided groups)")
     _check_group_sizes(s)
     g = s.gate
     if g.close <= g.open:
