@@ -389,15 +389,24 @@ def test_baseline_loads_with_the_documented_values() -> None:
     assert s.holding.capacity is None  # "unlimited"
     assert {o.name: o.share for o in s.origins} == {"quneitra": 0.55, "tripoint": 0.45}
     tripoint = next(o for o in s.origins if o.name == "tripoint")
-    assert tripoint.distance == pytest.approx(12.0)
+    assert tripoint.distance == pytest.approx(9.0)
     assert [cp.at for cp in tripoint.checkpoints] == pytest.approx([3.0, 8.0])
+    closure = tripoint.checkpoints[1].closure
+    assert closure is not None
+    assert (closure.p, closure.after, closure.within) == (0.25, 8 * 60, 4 * 60)  # from 20:00
     assert tripoint.road_cut is not None
     assert tripoint.road_cut.at == pytest.approx(6.0)
-    assert tripoint.road_cut.after == 12 * 60 + 30  # 00:30
+    assert tripoint.road_cut.after == 11 * 60 + 30  # 23:30, then up to 3 h later
+    quneitra = next(o for o in s.origins if o.name == "quneitra")
+    assert quneitra.guides is not None
+    assert (quneitra.guides.first, quneitra.guides.every, quneitra.guides.capacity) == (
+        7 * 60 + 45, 20, 27)
+    assert (s.population.volunteers_per_group, s.population.p_child) == (1, 0.75)
     assert isinstance(s.population.group_size, Choice)
     assert s.population.group_size.mean == pytest.approx(4.28)  # as the file's comment says
     assert s.max_group_size == 8
-    assert s.gate.screening_per_person.mean == pytest.approx(40 / 60)
+    assert s.gate.screening_per_person.mean == pytest.approx(28 / 60)
+    assert s.gate.pauses == pytest.approx(0.3 / 60)
     assert s.warning.lead == pytest.approx(40 * 60)
 
 
@@ -432,7 +441,7 @@ def test_a_minimal_table_gets_the_defaults() -> None:
         pytest.param({("gate", "open"): datetime.time(21, 15)}, id="toml-local-time"),
         pytest.param({("population", "group_size"): 4}, id="fixed-group-size"),
         pytest.param({("journey", "speed"): "0.7m/s"}, id="speed-in-m-per-s"),
-        pytest.param({("origins", "quneitra", "checkpoints", 0, "at"): "3km"},
+        pytest.param({("origins", "quneitra", "checkpoints", 0, "at"): "2km"},
                      id="checkpoint-at-the-gate"),
         pytest.param({("origins", "quneitra", "checkpoints"): []}, id="no-checkpoints"),
         pytest.param({("origins", "tripoint", "road_cut"): "none"}, id="no-road-cut"),

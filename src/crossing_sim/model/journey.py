@@ -81,8 +81,8 @@ def travel(scenario: Scenario, streams: Streams) -> Travellers:
     heard = streams.draw("message/hearing_delay", w.hearing_delay.sample, n) - w.lead
     ready = heard + streams.draw("message/preparation", w.preparation.sample, n)
     heard = np.where(reached, heard, np.nan)
-    setting_out = np.maximum(ready, w.earliest_departure) + streams.draw(
-        "message/departure_delay", w.departure_delay.sample, n)
+    delay = streams.draw("message/departure_delay", w.departure_delay.sample, n)
+    setting_out = np.maximum(ready, w.earliest_departure) + delay
     depart = np.where(fate < 0, setting_out, np.nan)
     arrive, lost, speed = np.empty(n), np.full(n, np.nan), np.empty(n)
     for index, route in enumerate(scenario.origins):
@@ -91,6 +91,10 @@ def travel(scenario: Scenario, streams: Streams) -> Travellers:
                                     int(counts[index]))
         if scenario.journey.size_slowdown:
             speed[block] /= 1 + scenario.journey.size_slowdown * (size[block] - 1)
+        if route.departure_delay is not None:
+            own = streams.draw(f"origin/{route.name}/departure_delay",
+                               route.departure_delay.sample, int(counts[index]))
+            depart[block] = depart[block] - delay[block] + own
         together = None
         if route.guides is not None:
             depart[block], together = _guided(route.guides, depart[block], size[block])

@@ -90,7 +90,8 @@ def _facts(summary: dict[str, Any]) -> list[str]:
         elif f["unit"] == "clock":
             spread = f"{sim['q05_clock']}-{sim['q95_clock']}"
         else:
-            spread = _range(sim["q05"], sim["q95"], 0 if f["unit"] == "count" else 2)
+            spread = (_range(sim["q05"], sim["q95"], 0) if f["unit"] == "count"
+                      else _range(100 * sim["q05"], 100 * sim["q95"], 0, " %"))
         where = (f"at the {ordinal(round(f['percentile']))} percentile" if "percentile" in f
                  else f"in {100 * f['share_consistent']:.0f} % of nights")
         lines.append(f"  {f['label']:<22}{f['observed']:>16}{spread:>20}   {where}")

@@ -72,6 +72,9 @@ class Origin:
                                                 doc="checkpoints on the route, by position")
     road_cut: RoadCut | None = param("table", "none", cls=RoadCut, optional=True,
                                      doc="fighting that cuts the route, if any")
+    departure_delay: Distribution | None = param(
+        "dist", "none", unit="duration", optional=True,
+        doc="this origin's own warning.departure_delay (none: the warning's)")
     guides: Guides | None = param("table", "none", cls=Guides, optional=True,
                                   doc="guided groups leaving at set times, if any (else each "
                                       "family sets out on its own)")
