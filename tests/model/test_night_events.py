@@ -129,3 +129,21 @@ def test_pauses_come_while_the_gate_is_open_and_do_not_overlap() -> None:
         assert all(b1 < a2 for (_, b1), (a2, _) in pairwise(pauses))
     # 12 starts expected in 6 h; merging overlaps leaves fewer, but still many
     assert 5 < np.mean(counts) < 12
+
+
+def test_the_number_who_set_out_is_drawn_each_night() -> None:
+    turnout = {"dist": "choice", "values": [8, 12], "weights": [1, 1]}
+    raw: dict[str, Any] = {
+        "population": {"expected": 10, "group_size": 2, "turnout": turnout},
+        "origins": {"camp": {"share": 1.0, "distance": "1km"}},
+    }
+    scenario = scenario_from_dict(raw)
+    nights = [simulate(scenario, np.random.default_rng(seed)) for seed in range(40)]
+    people = {out.expected for out in nights}
+    assert people == {8, 12}  # both values come up over 40 nights
+    for out in nights:
+        assert out.groups.size.sum() == out.expected
+        assert out.people_by_fate().sum() == out.expected
+    fixed = simulate(scenario_from_dict({**raw, "population": {
+        "expected": 10, "group_size": 2, "turnout": 6}}), np.random.default_rng(0))
+    assert fixed.groups.size.tolist() == [2, 2, 2]

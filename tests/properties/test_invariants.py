@@ -19,6 +19,7 @@ from conftest import clock
 from crossing_sim import Fate, Outcome, Scenario, scenario_from_dict, simulate
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.record import measure
+from crossing_sim.scenario.distributions import Choice
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 QUEUED_FATES = (Fate.TURNED_AWAY, Fate.AT_GATE, Fate.REFUSED, Fate.CROSSED)
@@ -128,6 +129,9 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "end": clock(end),
         "series_step": draw(st.sampled_from(["1min", "5min", "7min", "15min", "60min"])),
         "population": {"expected": draw(st.integers(1, 60)), "group_size": group_size,
+                       "turnout": draw(st.one_of(st.just("none"), st.builds(
+                           lambda v: {"dist": "choice", "values": v, "weights": [1] * len(v)},
+                           st.lists(st.integers(1, 60), min_size=1, max_size=3, unique=True)))),
                        "volunteers_per_group": draw(st.integers(0, 3)),
                        "p_child": draw(probabilities(0.0))},
         "origins": origins,
@@ -164,12 +168,19 @@ def check_conservation(s: Scenario, out: Outcome) -> None:
                  "screen_end", "boarded", "trip"):
         assert getattr(g, name).shape == (n,), name
     assert (g.size >= 1).all()
-    assert g.size.sum() == s.population.expected
+    turnout = s.population.turnout
+    if turnout is None:
+        assert out.expected == s.population.expected
+    else:  # tonight's people are one of the turnout's values
+        assert out.expected in (turnout.values if isinstance(turnout, Choice) else
+                                (turnout.value,))
+    assert g.size.sum() == out.expected
     assert g.fate.min() >= 0
     assert g.fate.max() <= max(FATES)
     by_fate = out.people_by_fate()
     assert by_fate.shape == (len(FATES),)
-    assert by_fate.sum() == s.population.expected == out.expected
+    assert by_fate.sum() == out.expected
+    assert measure(out, s)["people"] == out.expected
     assert out.crossed == by_fate[Fate.CROSSED]
     assert out.left_by_bus + out.left_waiting == out.crossed
     assert out.left_waiting >= 0
@@ -319,7 +330,7 @@ def check_series(s: Scenario, out: Outcome) -> None:
     t = out.trips
     assert (series.departed == at_or_before(t.depart, t.people, grid)).all()
     assert (series.departed <= boarded).all()
-    assert (series.queue <= s.population.expected).all()
+    assert (series.queue <= out.expected).all()
     if s.holding.capacity is not None:
         assert (series.holding <= s.holding.capacity).all()
     if gate.give_up is not None:
@@ -336,7 +347,7 @@ def check_record(s: Scenario, out: Outcome) -> None:
     assert m["crossed_children"] == out.groups.children[crossed].sum()
     assert m["crossed_volunteers"] + m["crossed_children"] <= out.crossed
     assert 0.0 <= m["utilisation"] <= 1.0 + 1e-9
-    assert 0 <= m["queued_at_closing"] <= s.population.expected
+    assert 0 <= m["queued_at_closing"] <= out.expected
     if out.crossed:
         assert 0.0 <= m["wait_mean"] <= m["wait_max"] + 1e-9
         assert m["wait_p90"] <= m["wait_max"] + 1e-9
@@ -390,5 +401,5 @@ def test_every_group_has_exactly_one_fate(raw: dict[str, Any], seed: int) -> Non
     for fate, size in zip(out.groups.fate.tolist(), out.groups.size.tolist(), strict=True):
         assert fate in {int(f) for f in FATES}
         counts[fate] += size
-    assert sum(counts.values()) == scenario.population.expected
+    assert sum(counts.values()) == out.expected
     assert [counts[f] for f in FATES] == out.people_by_fate().tolist()

@@ -58,6 +58,20 @@ def load_error(tmp_path: Path, table: dict[str, Any]) -> tuple[str, Path]:
 
 # path in the baseline table, new value, key named, value shown (None: no value), rule (regex)
 BROKEN = [
+    # the night's own events and people
+    pytest.param(("population", "turnout"), {"dist": "choice", "values": [700, 750.5]},
+                 "population.turnout", None, "whole numbers from 1 to 1000000",
+                 id="turnout-not-whole"),
+    pytest.param(("population", "p_child"), 1.5, "population.p_child", "1.5", "between 0 and 1",
+                 id="p-child-above-one"),
+    pytest.param(("origins", "quneitra", "guides", "capacity"), 0,
+                 "origins.quneitra.guides.capacity", "0", "between 1 and 100000",
+                 id="guide-takes-nobody"),
+    pytest.param(("gate", "pauses"), "0/h", "gate.pauses", "0/h", "rate must be between",
+                 id="pauses-never"),
+    pytest.param(("origins", "tripoint", "checkpoints", 1, "closure", "p"), 2,
+                 "origins.tripoint.checkpoints[1].closure.p", "2", "between 0 and 1",
+                 id="closure-probability"),
     # wrong types
     pytest.param(("gate", "lanes"), "2", "gate.lanes", "2", "whole number", id="int-as-string"),
     pytest.param(("gate", "lanes"), 1.5, "gate.lanes", "1.5", "whole number", id="int-as-float"),

@@ -98,6 +98,7 @@ class Replications:
     utilisation: FloatArray
     queued_at_closing: IntArray
     busiest_hour: FloatArray
+    people: IntArray  # who made for the gate that night (population.turnout)
     crossed_families: IntArray
     crossed_volunteers: IntArray
     crossed_children: IntArray

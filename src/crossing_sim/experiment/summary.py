@@ -37,6 +37,7 @@ def summarize(reps: Replications) -> dict[str, Any]:
     expected = s.population.expected
     crossed = estimate(reps.crossed)
     fate_means = reps.fates.mean(axis=0)
+    people = float(reps.people.mean())  # the expected, unless the turnout varies by night
     return {
         "scenario": s.name,
         "description": s.description,
@@ -47,7 +48,8 @@ def summarize(reps: Replications) -> dict[str, Any]:
         "crossed_share": _numbers(crossed, 1 / expected),
         "observed": _observed_crossed(reps),
         "facts": [_fact(reps, key, fact) for key, fact in s.observed.facts().items()],
-        "fates": {f.key: {"label": f.label, "mean": float(m), "share": float(m) / expected}
+        "people": _of(reps.people.astype(float)) if s.population.turnout else None,
+        "fates": {f.key: {"label": f.label, "mean": float(m), "share": float(m) / people}
                   for f, m in zip(FATES, fate_means, strict=True)},
         "buses": {
             "count": s.buses.count,

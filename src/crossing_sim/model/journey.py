@@ -19,7 +19,8 @@ from crossing_sim.model.streams import Streams
 from crossing_sim.scenario.journey import Checkpoint, Closure, Guides, Origin
 from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["Travellers", "compose", "direct", "form_groups", "hazard_names", "travel"]
+__all__ = ["Travellers", "compose", "direct", "form_groups", "hazard_names", "people_tonight",
+           "travel"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class Travellers:
     depart: FloatArray
     arrive: FloatArray  # at the gate; NaN if never
     lost: FloatArray  # when a checkpoint stopped it or the road cut blocked it; NaN if never
+
+
+def people_tonight(scenario: Scenario, streams: Streams) -> int:
+    """How many make for the gate tonight: ``population.turnout`` drawn, or ``expected``."""
+    turnout = scenario.population.turnout
+    if turnout is None:
+        return scenario.population.expected
+    return int(streams.draw("population/turnout", turnout.sample, 1)[0])
 
 
 def form_groups(expected: int, scenario: Scenario, streams: Streams) -> IntArray:
@@ -67,7 +76,7 @@ def travel(scenario: Scenario, streams: Streams) -> Travellers:
     :mod:`crossing_sim.model.streams`), so a change to one part of the journey leaves the
     other parts' draws alone.
     """
-    size = form_groups(scenario.population.expected, scenario, streams)
+    size = form_groups(people_tonight(scenario, streams), scenario, streams)
     n = size.size
     # Family sizes do not depend on the origin, so the groups can be numbered origin by
     # origin: a multinomial split of the n groups by the shares, in blocks (fast slices).
@@ -119,7 +128,7 @@ def direct(scenario: Scenario, streams: Streams) -> Travellers:
         arrive = np.array([t for t, _ in a.groups], dtype=np.float64)
     else:
         assert a.rate is not None  # the scenario's validation requires it in poisson mode
-        size = form_groups(scenario.population.expected, scenario, streams)
+        size = form_groups(people_tonight(scenario, streams), scenario, streams)
         begin = scenario.gate.open if a.begin is None else a.begin
         arrive = begin + np.cumsum(streams.exponential("arrivals/gaps", 1 / a.rate, size.size))
     n = size.size

@@ -135,7 +135,7 @@ def _outcome(scenario: Scenario, people: Travellers, log: Log) -> Outcome:
     ])
     series = Series(t=grid, crossed=counts[0], queue=counts[1], holding=counts[2],
                     departed=counts[3], arrived=counts[4])
-    return Outcome(scenario.population.expected, scenario.end, groups, trips, boardings, series)
+    return Outcome(int(people.size.sum()), scenario.end, groups, trips, boardings, series)
 
 
 def series_grid(scenario: Scenario) -> FloatArray:

@@ -30,7 +30,7 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
         *([f"{obs['label']:<24}{obs['crossed']:>16}{_pct(obs['share']):>22}",
            f"  {_where(obs)}"] if obs else []),
         "",
-        f"Where the {n} went (mean people per night)",
+        _where_heading(summary),
     ]
     for key, fate in summary["fates"].items():
         if key == Fate.CROSSED.key:
@@ -53,6 +53,14 @@ def render_summary(summary: dict[str, Any], elapsed: float | None = None) -> str
     if summary.get("facts"):
         lines += ["", *_facts(summary)]
     return "\n".join(lines)
+
+
+def _where_heading(summary: dict[str, Any]) -> str:
+    people = summary.get("people")
+    if not people:
+        return f"Where the {summary['expected']} went (mean people per night)"
+    return (f"Where the {people['mean']:.1f} who set out went (mean people per night; "
+            f"{_range(people['q05'], people['q95'], 0)} on 5-95 % of nights)")
 
 
 def _composition(who: dict[str, Any] | None) -> list[str]:

@@ -39,6 +39,7 @@ class Batch:
     utilisation: FloatArray  # share of the tables' open window spent screening
     queued_at_closing: IntArray
     busiest_hour: FloatArray  # start of the clock hour with most crossings
+    people: IntArray  # who made for the gate that night (population.turnout)
     crossed_families: IntArray
     crossed_volunteers: IntArray
     crossed_children: IntArray

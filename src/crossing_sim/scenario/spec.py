@@ -44,6 +44,12 @@ class Population:
         dists_rule="must be a fixed size or a choice of whole numbers (dist = \"choice\", "
                    "\"empirical\" or \"fixed\")",
         doc="people in a family group: a fixed size or a choice of whole numbers >= 1")
+    turnout: Distribution | None = param(
+        "dist", "none", unit="count", min=1, optional=True, dists=("fixed", "choice", "empirical"),
+        dists_rule="must be a fixed number or a choice of whole numbers (dist = \"choice\", "
+                   "\"empirical\" or \"fixed\")",
+        doc="people who make for the gate, drawn each night, e.g. a choice of 700, 800 and "
+            "827 (none: expected); shares stay shares of expected")
     volunteers_per_group: int = param("int", 0, min=0, max=1000,
                                       doc="volunteers in each family group (a smaller group "
                                           "is all volunteers); the others are family members")
@@ -309,11 +315,17 @@ def _check_arrivals(s: Scenario) -> None:
 
 
 def _check_group_sizes(s: Scenario) -> None:
-    dist = s.population.group_size
-    assert isinstance(dist, Choice | Fixed)  # the schema allows no other kind
-    values = dist.values if isinstance(dist, Choice) else (dist.value,)
-    if any(v != int(v) or v < 1 for v in values):
-        _fail("population.group_size", "family sizes must be whole numbers >= 1")
+    for key, dist, what in (("group_size", s.population.group_size, "family sizes"),
+                            ("turnout", s.population.turnout, "the people who set out")):
+        if dist is None:
+            continue
+        assert isinstance(dist, Choice | Fixed)  # the schema allows no other kind
+        values = dist.values if isinstance(dist, Choice) else (dist.value,)
+        if any(v != int(v) or not 1 <= v <= 1_000_000 for v in values):
+            _fail(f"population.{key}", f"{what} must be whole numbers from 1 to 1000000")
+    if s.population.turnout is not None and s.arrivals.mode == "replay":
+        _fail("population.turnout", "must be \"none\" in replay mode: the file lists the "
+                                    "groups of the night")
 
 
 def _fail(key: str, rule: str) -> None:
