@@ -19,6 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from crossing_sim.errors import ResultsError
 from crossing_sim.figures.style import REFERENCE, palette
@@ -27,7 +28,7 @@ from crossing_sim.scenario.units import MINUTES_PER_DAY, format_clock
 
 __all__ = ["DAY0", "MAX_CURVES", "Drawable", "case_handles", "cases_of", "clock",
            "clock_axis", "clock_limits", "gate_marks", "hours", "labels", "legend",
-           "range_text", "titles", "wrap"]
+           "range_text", "titles", "titles_over", "wrap"]
 
 #: More scenarios than this in one figure cannot be told apart.
 MAX_CURVES: Final = 6
@@ -80,7 +81,8 @@ def case_handles(cases: Sequence[PointResult]) -> list[Patch]:
 
 def labels(cases: Sequence[PointResult]) -> list[str]:
     """The scenarios' names for legends, with their folders if two have the same name."""
-    names = [c.label for c in cases]
+    names = [str(c.summary.get("scenario", c.label)) if list(c.values) == ["scenario"]
+             else c.label for c in cases]
     if len(set(names)) == len(names):
         return names
     return [f"{c.label} ({c.results.folder.name})" for c in cases]
@@ -115,6 +117,22 @@ def titles(fig: Figure, ax: Axes, what: str, cases: Sequence[PointResult], note:
     sub += f"{nights} simulated nights{each}; {note}"
     fig.suptitle(f"{what}: {head}", x=0.01, ha="left")
     ax.set_title(wrap(sub, width), fontsize=11.5)
+
+
+def titles_over(fig: Figure, panels: Sequence[Axes], what: str, cases: Sequence[PointResult],
+                note: str, panel_titles: Sequence[str] = ()) -> None:
+    """:func:`titles` for a row of panels: the note runs over all of them (without widening
+    the first); each panel keeps its own title (``panel_titles``, if given) under it."""
+    titles(fig, panels[0], what, cases, note, width=int(10 * fig.get_figwidth()))
+    text = panels[0].get_title(loc="left")
+    lines = text.count("\n") + 1
+    own = [*panel_titles, *[""] * (len(panels) - len(panel_titles))]
+    for ax, title in zip(panels, own, strict=True):  # blank lines: room for the note
+        ax.set_title("\n" * lines + title if title else "\n" * (lines - 1) + " ",
+                     fontsize=13 if title else 11.5, color="black")
+    up = ScaledTranslation(0, (24 if panel_titles else 6) / 72, fig.dpi_scale_trans)
+    panels[0].text(0, 1, text, transform=panels[0].transAxes + up, fontsize=11.5,
+                   color="0.25", va="bottom", in_layout=False)
 
 
 def wrap(text: str, width: int) -> str:
