@@ -244,8 +244,8 @@ def test_the_palette_is_the_style_files_and_the_figures_draw_in_it(run: Results,
 
 
 def test_the_package_exports_the_figures() -> None:
-    assert figures.__all__ == ["STYLE", "buses", "distribution", "fates", "queue", "sweep",
-                               "throughput", "write_figures"]
+    assert figures.__all__ == ["STYLE", "buses", "difference", "distribution", "fates", "flow",
+                               "queue", "sweep", "throughput", "waits", "write_figures"]
     assert callable(figures.sweep)
     assert figures.STYLE.is_file()
 
@@ -428,9 +428,9 @@ def test_plot_writes_every_figure_of_a_run(folders: dict[str, Path], tmp_path: P
     code, out, err = invoke("plot", str(folders["run"]), "--figures", str(tmp_path / "f"))
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "f").iterdir())
-    assert names == ["buses.png", "distribution.png", "fates.png", "queue.png",
-                     "throughput.png"]
-    assert (tmp_path / "f" / "throughput.png").read_bytes()[:4] == b"\x89PNG"
+    assert names == ["buses.png", "distribution.png", "fates.png", "flow.png", "queue.png",
+                     "throughput.png", "waits.png"]
+    assert (tmp_path / "f" / "flow.png").read_bytes()[:4] == b"\x89PNG"
     assert "Figures:" in out
 
 

@@ -21,7 +21,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from crossing_sim.errors import ResultsError
+from crossing_sim.experiment.statistics import estimate
 from crossing_sim.figures.axes import (
+    DASHES,
+    WIDTHS,
     Drawable,
     case_handles,
     cases_of,
@@ -32,6 +35,7 @@ from crossing_sim.figures.axes import (
     labels,
     legend,
     mark_observed,
+    mark_observed_at_closing,
     observed_crossed,
     range_text,
     titles,
@@ -43,20 +47,21 @@ from crossing_sim.results.reader import PointResult
 
 __all__ = ["BAND_NOTE", "buses", "distribution", "fates", "queue", "throughput"]
 
-BAND_NOTE: Final = "lines: median; bands: 5-95 % of simulated nights"
+BAND_NOTE: Final = "lines: mean; bands: 5-95 % of simulated nights"
 
 # --- the figures -------------------------------------------------------------------------
 
 @styled
 def throughput(*results: Drawable) -> Figure:
-    """Cumulative people through the gate over clock time, each scenario's median and 5-95 %
-    band, the gate's window shaded, dawn marked and the observed count as a line."""
+    """Cumulative people through the gate over clock time, each scenario's mean and 5-95 %
+    band (in its colour and line style), the gate's window, dawn, and the observed count at
+    closing."""
     cases = cases_of(results)
     fig = NotebookFigure(figsize=(10, 6))
     ax = fig.add_subplot()
-    top = mark_observed(ax, cases)
-    for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
-        top = max(top, _band(ax, case, "crossed", colour, label))
+    top = mark_observed_at_closing(ax, cases)
+    for i, (case, label) in enumerate(zip(cases, labels(cases), strict=False)):
+        top = max(top, _band(ax, case, "crossed", i, label))
     ax.set_ylim(0, top * 1.06)
     marks = gate_marks(ax, cases)
     clock_axis(ax, clock_limits(cases))
@@ -68,27 +73,26 @@ def throughput(*results: Drawable) -> Figure:
 
 @styled
 def queue(*results: Drawable) -> Figure:
-    """People waiting at the gate (top) and in the holding area behind it (bottom), each
-    scenario's median and 5-95 % band over clock time."""
+    """People waiting at the gate (top: each scenario's mean and 5-95 % band over clock time)
+    and people who had crossed but were not yet on a bus that had left (bottom: the mean;
+    the bands of a difference cannot be read from the stored bands)."""
     cases = cases_of(results)
     fig = NotebookFigure(figsize=(10, 7.5))
     top, bottom = fig.subplots(2, 1, sharex=True)
     for ax, name, ylabel in ((top, "queue", "waiting at the gate\n(people)"),
-                             (bottom, "holding", "in the holding area\n(people)")):
+                             (bottom, "waiting_for_bus", "crossed, not yet on a\nbus "
+                                                         "that left (people)")):
         high = 1.0
-        for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
-            high = max(high, _band(ax, case, name, colour, label))
+        for i, (case, label) in enumerate(zip(cases, labels(cases), strict=False)):
+            high = max(high, _band(ax, case, name, i, label, band=name == "queue"))
         ax.set_ylim(0, high * 1.08)
         ax.set_ylabel(ylabel)
-    capacities = {c.scenario.holding.capacity for c in cases}
-    if len(capacities) == 1 and (capacity := capacities.pop()) is not None:
-        bottom.axhline(capacity, **REFERENCE, label=f"holding capacity: {capacity}")
-        bottom.set_ylim(0, max(bottom.get_ylim()[1], capacity * 1.08))
     marks, _ = gate_marks(top, cases), gate_marks(bottom, cases)
     top.xaxis.set_tick_params(labelbottom=True)
     clock_axis(bottom, clock_limits(cases))
     legend(fig, [top, bottom], last=marks)
-    titles(fig, top, "Waiting at the gate and behind it", cases, BAND_NOTE)
+    titles(fig, top, "Waiting at the gate and behind it", cases,
+           BAND_NOTE + " (lower panel: the mean only)")
     return fig
 
 
@@ -103,30 +107,35 @@ def fates(*results: Drawable) -> Figure:
     hidden = [f.label for f in losses if f not in shown]
     rows = ["expected", *(f.label for f in shown), "crossed",
             "crossed: on buses that left", "crossed: still waiting for a bus"]
-    fig = NotebookFigure(figsize=(10, min(9, 1.6 + 0.5 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
+    fig = NotebookFigure(figsize=(11, min(9.5, 2 + 0.5 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
     ax = fig.add_subplot()
     height = 0.8 / len(cases)
     for i, (case, colour) in enumerate(zip(cases, palette(), strict=False)):
         y = np.arange(len(rows)) + (i - (len(cases) - 1) / 2) * height
         spans, kinds = _waterfall(case, shown)
-        for (left, width), kind, yy in zip(spans, kinds, y, strict=True):
+        columns = [None, *(f.key for f in shown), "crossed", "left_by_bus", "left_waiting"]
+        for (left, width), kind, yy, column in zip(spans, kinds, y, columns, strict=True):
             ax.barh(yy, width, left=left, height=height * 0.9, color=colour,
                     alpha=0.45 if kind == "loss" else 1.0, hatch="//" if kind == "loss" else None,
                     edgecolor=colour, linewidth=0)
             if len(cases) <= 3:
-                text = f"{'-' if kind == 'loss' else ''}{_people(width)}"
-                ax.annotate(text, (left + width, yy), xytext=(4, 0), textcoords="offset points",
-                            va="center", fontsize=10.5 if len(cases) > 1 else 12)
+                ax.annotate(_count(case, column, kind == "loss"), (left + width, yy),
+                            xytext=(4, 0), textcoords="offset points", va="center",
+                            fontsize=10.5 if len(cases) > 1 else 12)
+    _stages(ax, shown)
     mark_observed(ax, cases, vertical=True)
     ax.set_yticks(range(len(rows)), rows)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("people (mean per simulated night)")
+    ax.set_xlim(0, max(c.expected for c in cases) * 1.16)
     _share_axis(ax, cases)
-    handles = [Patch(color="0.3", label="totals: expected, crossed, and how they left"),
-               Patch(facecolor="0.3", alpha=0.45, hatch="//", label="lost at this step")]
+    tone = palette()[0] if len(cases) == 1 else "0.3"
+    handles = [Patch(color=tone, label="totals: expected, crossed, and how they left"),
+               Patch(facecolor=tone, alpha=0.45, hatch="//", edgecolor=tone, linewidth=0,
+                     label="lost at this step")]
     legend(fig, [ax], [*case_handles(cases), *handles])
-    note = "each bar: mean over simulated nights"
+    note = "each bar: the mean over simulated nights, written with its 95 % CI half-width"
     if hidden:
         note += "; not shown (none on average): " + ", ".join(hidden)
     titles(fig, ax, "Where the expected people went", cases, note, width=70)
@@ -212,8 +221,36 @@ def buses(*results: Drawable) -> Figure:
 
 # --- pieces of the figures ----------------------------------------------------------------
 
-def _people(value: float) -> str:
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+#: Where on the night each way of being lost happens, in the waterfall's order.
+STAGES: Final = (("before setting out", (Fate.NO_MESSAGE, Fate.DECLINED)),
+                 ("on the way", (Fate.STOPPED, Fate.BLOCKED, Fate.EN_ROUTE)),
+                 ("at the gate", (Fate.TOO_LATE, Fate.GAVE_UP, Fate.TURNED_AWAY, Fate.AT_GATE,
+                                  Fate.REFUSED)))
+
+
+def _count(case: PointResult, column: str | None, loss: bool) -> str:
+    """A bar's number: the mean people per night and its 95 % CI half-width (the expected
+    number is given, not estimated)."""
+    if column is None:
+        return f"{case.expected}"
+    e = estimate(case.column(column))
+    sign = "\N{MINUS SIGN}" if loss else ""
+    half = "" if math.isnan(e.ci_low) else f" \N{PLUS-MINUS SIGN} {e.half_width:.1f}"
+    return f"{sign}{e.mean:.1f}{half}"
+
+
+def _stages(ax: Axes, shown: Sequence[Fate]) -> None:
+    """The losses grouped by where they happen: a line between groups, each group named."""
+    row = 1
+    for name, members in STAGES:
+        count = sum(1 for f in shown if f in members)
+        if not count:
+            continue
+        ax.axhline(row - 0.5, color="0.6", linewidth=1, zorder=1)
+        ax.annotate(name, (0, row - 0.5), xytext=(6, -3), textcoords="offset points",
+                    va="top", fontsize=11.5, style="italic", color="0.3")
+        row += count
+    ax.axhline(row - 0.5, color="0.6", linewidth=1, zorder=1)
 
 
 def _where(case: PointResult) -> str:
@@ -265,14 +302,33 @@ def _integer_bins(samples: Sequence[np.ndarray[Any, Any]],
     return np.arange(low - 0.5, high + width + 0.5, width)
 
 
-def _band(ax: Axes, case: PointResult, name: str, colour: str, label: str) -> float:
-    """A series' median and 5-95 % band over clock time; returns the band's top."""
+def _band(ax: Axes, case: PointResult, name: str, i: int, label: str,
+          band: bool = True) -> float:
+    """A series' mean and 5-95 % band over clock time, in the ``i``-th scenario's colour and
+    line style; returns the top drawn."""
     b = case.series
     x = clock(case, b.t)
-    low, mid, high = (b.quantile(name, q) for q in (0.05, 0.5, 0.95))
-    ax.fill_between(x, low, high, color=colour, alpha=0.22, linewidth=0)
-    ax.plot(x, mid, color=colour, label=label, zorder=3)  # over the axis at zero
-    return float(high.max())
+    mean = _mean(case, name)
+    colour = palette()[i % len(palette())]
+    high = mean
+    if band:
+        low, high = b.quantile(name, 0.05), b.quantile(name, 0.95)
+        ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, color=colour, label=label, zorder=3 + i,  # over the axis at zero
+            linestyle=DASHES[i % len(DASHES)], linewidth=WIDTHS[i % len(WIDTHS)])
+    return float(np.max(high))
+
+
+def _mean(case: PointResult, name: str) -> np.ndarray[Any, Any]:
+    """A series' mean over nights on the time grid; ``waiting_for_bus``: those who had
+    crossed but were not on a bus that had left (crossed minus departed)."""
+    b = case.series
+    if name == "waiting_for_bus":
+        waiting: np.ndarray[Any, Any] = (b.mean[b.names.index("crossed")]
+                                         - b.mean[b.names.index("departed")])
+        return waiting
+    mean: np.ndarray[Any, Any] = b.mean[b.names.index(name)]
+    return mean
 
 
 # --- fates ---------------------------------------------------------------------------------
