@@ -43,7 +43,7 @@ from crossing_sim.figures.axes import (
 from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, styled
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.report.summary import ordinal
-from crossing_sim.results.reader import PointResult
+from crossing_sim.results.reader import PointResult, Trips
 
 __all__ = ["BAND_NOTE", "buses", "distribution", "fates", "queue", "throughput"]
 
@@ -203,14 +203,16 @@ def buses(*results: Drawable) -> Figure:
     seat_counts = {c.scenario.buses.seats for c in cases}
     for n in seat_counts:
         seats.axvline(n, **REFERENCE, label=f"seats per bus: {n}")
-    seats.set_xlim(0, max(seat_counts) * 1.3)
+    seats.set_xlim(0, max(seat_counts) * 1.55)
     seats.set_xlabel("people aboard (people)")
     seats.grid(axis="y", visible=False)
-    handles = [Patch(color="0.5", alpha=0.4, label="loading (median start to median departure)"),
-               Line2D([], [], color="0.3", marker="o", linestyle="-",
+    tone = palette()[0] if len(cases) == 1 else "0.35"
+    handles = [Patch(color=tone, alpha=0.3, label="loading (median start to median end)"),
+               Patch(color=tone, alpha=0.85, label="loaded, waiting to leave"),
+               Line2D([], [], color=tone, marker="o", linestyle="-",
                       label="departure (median, 5-95 % of nights)")]
     if any(math.isnan(t.depart) for s in stats for t in s.values()):
-        handles.append(Patch(facecolor="0.5", alpha=0.4, hatch="//",
+        handles.append(Patch(facecolor=tone, alpha=0.3, hatch="//",
                              label="loading, had not left by the end"))
     legend(fig, [timeline, seats], [*case_handles(cases), *handles], last=marks)
     titles(fig, timeline, "The buses", cases,
@@ -359,6 +361,7 @@ class _TripStats:
 
     used: float  # share of nights it carried anyone
     load_start: float  # medians, minutes after the start clock
+    loaded: float  # when its loading ended (the next bus began loading, or it left)
     depart: float  # NaN if it never left
     depart_low: float
     depart_high: float
@@ -376,17 +379,33 @@ def _bus_stats(case: PointResult) -> dict[tuple[int, int], _TripStats]:
     new = np.ones(n, dtype=bool)
     new[1:] = (rep[1:] != rep[:-1]) | (bus[1:] != bus[:-1])
     trip = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    loaded = _loading_ends(t)
     stats = {}
     for b, k in sorted({(int(x), int(y)) for x, y in zip(bus, trip, strict=True)}):
         mine = order[(bus == b) & (trip == k)]
+        ends = loaded[mine][~np.isnan(loaded[mine])]
         depart = t.depart[mine][~np.isnan(t.depart[mine])]
         d = np.quantile(depart, [0.05, 0.5, 0.95]) if depart.size else np.full(3, np.nan)
         people = np.quantile(t.people[mine], [0.05, 0.5, 0.95])
         stats[(b, k)] = _TripStats(
             used=mine.size / case.replications, load_start=float(np.median(t.load_start[mine])),
+            loaded=float(np.median(ends)) if ends.size else math.nan,
             depart=d[1], depart_low=d[0], depart_high=d[2],
             people=people[1], people_low=people[0], people_high=people[2])
     return stats
+
+
+def _loading_ends(t: Trips) -> np.ndarray[Any, Any]:
+    """When each trip's loading ended: buses load one at a time, so when the next trip of
+    the night began loading (it was full, or as full as the next family allowed), or when it
+    left if no other bus loaded before (NaN if neither happened)."""
+    order = np.lexsort((t.load_start, t.replication))
+    ends = np.full(t.bus.size, np.nan)
+    same = t.replication[order][1:] == t.replication[order][:-1]
+    following = np.where(same, t.load_start[order][1:], np.nan)
+    ends[order[:-1]] = following
+    ends = np.where(np.isnan(ends), t.depart, np.fmin(ends, t.depart))
+    return ends
 
 
 def _draw_trip(timeline: Axes, seats: Axes, case: PointResult, s: _TripStats, y: float,
@@ -397,7 +416,10 @@ def _draw_trip(timeline: Axes, seats: Axes, case: PointResult, s: _TripStats, y:
                       alpha=0.4, hatch="//")
     else:
         end, low, high = (clock(case, v) for v in (s.depart, s.depart_low, s.depart_high))
-        timeline.barh(y, end - start, left=start, height=height * 0.85, color=colour, alpha=0.4,
+        full = clock(case, s.loaded) if not math.isnan(s.loaded) else end
+        timeline.barh(y, full - start, left=start, height=height * 0.85, color=colour,
+                      alpha=0.3, linewidth=0)
+        timeline.barh(y, end - full, left=full, height=height * 0.85, color=colour, alpha=0.85,
                       linewidth=0)
         timeline.errorbar(end, y, xerr=[[end - low], [high - end]], fmt="o", color=colour,
                           markersize=6, capsize=3, linewidth=1.5)
@@ -405,6 +427,7 @@ def _draw_trip(timeline: Axes, seats: Axes, case: PointResult, s: _TripStats, y:
     seats.errorbar(s.people, y, xerr=[[s.people - s.people_low], [s.people_high - s.people]],
                    fmt="none", ecolor="0.2", capsize=3, linewidth=1.2)
     if s.used < 0.995:
-        seats.annotate(f"{100 * s.used:.0f} %", (s.people_high, y), xytext=(6, 0),
-                       textcoords="offset points", va="center", fontsize=10.5)
+        seats.annotate(f"used on {100 * s.used:.0f} %\nof nights",
+                       (max(s.people_high, case.scenario.buses.seats), y), xytext=(6, 0),
+                       textcoords="offset points", va="center", fontsize=10)
 
