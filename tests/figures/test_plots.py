@@ -197,14 +197,17 @@ def test_reader_refuses_what_is_not_a_finished_results_folder(
 
 # --- the figures ---------------------------------------------------------------------------
 
-def test_throughput_shows_median_band_window_dawn_and_the_observed_count(run: Results) -> None:
+def test_throughput_shows_mean_band_window_dawn_and_the_observed_count(run: Results) -> None:
     fig = render(figures.throughput(run))
     ax = fig.axes[0]
     bands = run.point(0).series
-    median = [line for line in ax.get_lines() if line.get_label() == "small"]
-    assert len(median) == 1
-    assert np.array_equal(median[0].get_ydata(), bands.quantile("crossed", 0.5))
-    assert lines_at(ax, y=OBSERVED), "the observed count is a horizontal line"
+    mean = [line for line in ax.get_lines() if line.get_label() == "small"]
+    assert len(mean) == 1
+    assert np.array_equal(mean[0].get_ydata(), bands.mean[bands.names.index("crossed")])
+    # the observed count: a mark at closing (23:00), not a line across the night
+    (mark,) = [line for line in ax.get_lines() if "Seen" in str(line.get_label())]
+    assert list(mark.get_ydata()) == [OBSERVED]
+    assert list(mark.get_xdata()) == pytest.approx([DAY0 + 23 / 24])
     assert ax.get_ylim()[1] > max(OBSERVED, bands.quantile("crossed", 0.95).max())
     assert "people" in ax.get_ylabel()
     assert "clock time" in ax.get_xlabel()
@@ -216,11 +219,49 @@ def test_throughput_shows_median_band_window_dawn_and_the_observed_count(run: Re
     texts = legend_texts(fig)
     assert "gate open 21:00-23:00" in texts
     assert "dawn 23:30: those waiting leave" in texts
-    assert "Seen: 24 crossed" in texts
+    assert "Seen: 24 crossed (at closing)" in texts
     assert "small" in fig.get_suptitle()
     # the gate's window is shaded: a span from 21:00 to 23:00 on the clock axis
     low, high = ax.get_xlim()
     assert low <= DAY0 + 21 / 24 < DAY0 + 23.5 / 24 <= high
+
+
+def test_flow_draws_arrivals_and_crossings_with_the_observed_count_at_closing(
+        run: Results) -> None:
+    fig = render(figures.flow(run))
+    ax = fig.axes[0]
+    bands = run.point(0).series
+    lines = {str(line.get_label()).split(":")[0]: line for line in ax.get_lines()}
+    for label, name in (("reached the gate", "arrived"), ("crossed", "crossed"),
+                        ("on buses that had left", "departed")):
+        assert np.array_equal(lines[label].get_ydata(), bands.mean[bands.names.index(name)])
+    assert len(ax.collections) >= 2  # the 5-95 % bands of arrivals and crossings
+    mark = lines["Seen"]
+    assert list(mark.get_ydata()) == [run.point(0).summary["observed"]["crossed"]]
+    assert list(mark.get_xdata()) == pytest.approx([DAY0 + 23 / 24])  # at closing
+    crossed = run.point(0).summary["crossed"]
+    assert f"crossed: mean {crossed['mean']:.1f} (95 % CI {crossed['ci95_low']:.1f}-" \
+           f"{crossed['ci95_high']:.1f})" in legend_texts(fig)
+    turned = run.point(0).column("turned_away").mean()
+    notes = [t.get_text() for t in ax.texts]
+    if turned >= 0.5:
+        assert any(t.startswith(f"turned away at closing:\n{turned:.0f}") for t in notes)
+
+
+def test_flow_draws_no_observed_count_when_the_scenario_states_none(
+        folders: dict[str, Path]) -> None:
+    fig = render(figures.flow(load_results(folders["unobserved"])))
+    assert not [t for t in legend_texts(fig) if t.startswith("Seen")]
+    assert not [line for line in fig.axes[0].get_lines() if line.get_marker() == "D"]
+
+
+def test_flow_of_several_scenarios_draws_a_panel_each(run: Results, whatif: Results) -> None:
+    fig = render(figures.flow(run, whatif))
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert len(panels) == 2
+    assert panels[0].get_ylim() == panels[1].get_ylim()  # the same axes, side by side
+    assert [t.get_text() for ax in panels for t in ax.texts if t.get_text() in
+            ("small", WHATIF)] == ["small", WHATIF]
 
 
 def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
@@ -259,21 +300,24 @@ def test_two_runs_of_one_scenario_are_told_apart_by_folder(
 
 def test_bands_come_from_arrays_not_one_line_per_replication(run: Results) -> None:
     ax = render(figures.throughput(run)).axes[0]
-    assert len(ax.get_lines()) <= 4  # median, observed count, dawn (and nothing per replication)
+    assert len(ax.get_lines()) <= 4  # mean, observed count, dawn (and nothing per replication)
     assert len(ax.collections) == 1  # the 5-95 % band
 
 
-def test_queue_has_two_panels_with_bands(run: Results) -> None:
+def test_queue_shows_the_gate_and_those_not_yet_on_a_bus_that_left(run: Results) -> None:
     fig = render(figures.queue(run))
     top, bottom = fig.axes[:2]
     bands = run.point(0).series
-    for ax, name in ((top, "queue"), (bottom, "holding")):
-        median = next(line for line in ax.get_lines() if line.get_label() == "small")
-        assert np.array_equal(median.get_ydata(), bands.quantile(name, 0.5))
-        assert ax.get_ylim()[1] >= bands.quantile(name, 0.95).max()
+    mean = dict(zip(bands.names, bands.mean, strict=True))
+    for ax, expected in ((top, mean["queue"]), (bottom, mean["crossed"] - mean["departed"])):
+        line = next(line for line in ax.get_lines() if line.get_label() == "small")
+        assert np.allclose(line.get_ydata(), expected)
+        assert ax.get_ylim()[1] >= expected.max()
         assert "(people)" in ax.get_ylabel()
+    assert top.get_ylim()[1] >= bands.quantile("queue", 0.95).max()
+    assert len(top.collections) == 1 and not bottom.collections  # a band only where known
     assert "gate" in top.get_ylabel()
-    assert "holding" in bottom.get_ylabel()
+    assert "not yet on a" in bottom.get_ylabel()
     assert "clock time" in bottom.get_xlabel()
     assert all(re.fullmatch(r"\d\d:\d\d", t) for t in clock_labels(bottom))
 

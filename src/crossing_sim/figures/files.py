@@ -17,8 +17,9 @@ from matplotlib.figure import Figure
 
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.figures.axes import MAX_CURVES
+from crossing_sim.figures.buses import buses
 from crossing_sim.figures.flow import flow
-from crossing_sim.figures.night import buses, distribution, fates, queue, throughput
+from crossing_sim.figures.night import distribution, fates, queue, throughput
 from crossing_sim.figures.paired import difference, waits
 from crossing_sim.figures.style import STYLE
 from crossing_sim.figures.sweeps import factor_axis, sweep, value_key
