@@ -12,18 +12,20 @@ with ``--rerun``, so a change to the model elsewhere does not move the images.
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from matplotlib import style
 from matplotlib.figure import Figure
 
 from crossing_sim import figures
+from crossing_sim.figures.analysis import pairs_figure, predictive_figure, ranking_figure
 from crossing_sim.figures.style import STYLE
 from crossing_sim.results.reader import Results, load_results
 
@@ -50,6 +52,10 @@ FOLDERS: Final = {
 }
 
 
+#: The analyses, as Python objects pickled by ``--rerun`` (they have no reader of their own).
+ANALYSES: Final = ("calibration", "morris", "sobol")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One figure of the gallery: its name, how it is drawn, and how to read it."""
@@ -57,7 +63,7 @@ class Entry:
     name: str
     title: str
     command: str
-    draw: Callable[[dict[str, Results]], Figure]
+    draw: Callable[[dict[str, Any]], Figure]
     text: str
 
 
@@ -138,12 +144,46 @@ GALLERY: Final = (
           "95 % CI written in it; cells whose CI contains the observed share are outlined "
           "(none drawn when the scenario states no observed count). Whole-number factors are "
           "cells, not interpolated between."),
+    Entry("calibration-pairs", "What a calibration learned",
+          "crossing-sim calibrate SCENARIO --priors PRIORS",
+          lambda r: pairs_figure(r["calibration"]),
+          "Approximate Bayesian computation: parameter sets drawn from the priors (grey), one "
+          "night each, and those kept because their night came closest to the observed count "
+          "(blue). On the diagonal each key's prior and posterior as densities (the prior's "
+          "outline stays visible); below it the pairs. A posterior narrower than its prior "
+          "means the observation says something about that key; the cross and the red line "
+          "are the calibrated value (the posterior median). Here from a small run (few "
+          "draws), so the histograms are rough."),
+    Entry("calibration-predictive", "Does the calibrated model reproduce the night?",
+          "crossing-sim calibrate SCENARIO --priors PRIORS",
+          lambda r: predictive_figure(r["calibration"]),
+          "New nights of the kept parameter sets (the posterior predictive, blue, with its "
+          "90 % interval shaded), the calibrated scenario's own nights (black outline) and "
+          "the observed value (dashed). The observed value should sit well inside the "
+          "interval."),
+    Entry("sensitivity-morris", "What drives the share crossed: Morris",
+          "crossing-sim sensitivity SCENARIO --ranges RANGES",
+          lambda r: ranking_figure(r["morris"]),
+          "Morris elementary effects: for each key, the mean absolute change of the crossed "
+          "share (in percentage points) when the key takes one step across its range, with "
+          "its 95 % CI. The dummy key changes nothing: its bar is the noise floor, and keys "
+          "no longer than it have no effect the analysis can see."),
+    Entry("sensitivity-sobol", "What drives the share crossed: Sobol",
+          "crossing-sim sensitivity SCENARIO --ranges RANGES --method sobol",
+          lambda r: ranking_figure(r["sobol"]),
+          "Sobol indices: the share of the crossed share's variance due to each key, alone "
+          "(first order S1, light) and with its interactions (total order ST, dark), each "
+          "with its 95 % CI. With few samples, as here, the intervals are wide."),
 )
 
 
-def folders() -> dict[str, Results]:
-    """The stored results folders, read."""
-    return {name: load_results(DATA / name) for name in FOLDERS}
+def folders() -> dict[str, Any]:
+    """The stored results folders, read, and the stored analyses."""
+    stored: dict[str, Any] = {name: load_results(DATA / name) for name in FOLDERS}
+    for name in ANALYSES:
+        with (DATA / f"{name}.pickle").open("rb") as file:
+            stored[name] = pickle.load(file)  # noqa: S301 - written by rerun() below
+    return stored
 
 
 def save(fig: Figure, path: Path, dpi: float) -> None:
@@ -159,6 +199,25 @@ def rerun() -> None:
         subprocess.run([sys.executable, "-m", "crossing_sim", *args, "--out", str(target)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(target / "batches", ignore_errors=True)
+    from crossing_sim.analysis.calibration import Settings, calibrate
+    from crossing_sim.analysis.observed import observed_of
+    from crossing_sim.analysis.parameters import read_priors, read_ranges
+    from crossing_sim.analysis.sensitivity import sensitivity
+    from crossing_sim.scenario.loading import load_scenario
+
+    base = ROOT / "scenarios" / "baseline.toml"
+    made = {
+        "calibration": calibrate(base, read_priors(ROOT / "scenarios" / "priors.toml"),
+                                 observed_of(load_scenario(base)),
+                                 Settings(samples=600, accept=0.1, predictive=300,
+                                          check_reps=100)),
+        "morris": sensitivity(base, read_ranges(ROOT / "scenarios" / "ranges.toml"), "morris",
+                              samples=8, reps=4),
+        "sobol": sensitivity(base, read_ranges(ROOT / "scenarios" / "ranges.toml"), "sobol",
+                             samples=32, reps=2),
+    }
+    for name, result in made.items():
+        (DATA / f"{name}.pickle").write_bytes(pickle.dumps(result))
 
 
 def gallery_markdown() -> str:

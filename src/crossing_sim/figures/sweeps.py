@@ -36,7 +36,7 @@ from crossing_sim.scenario.units import (
     unit_of,
 )
 
-__all__ = ["FactorAxis", "factor_axis", "sweep", "value_key"]
+__all__ = ["FactorAxis", "factor_axis", "key_words", "sweep", "value_key"]
 
 #: The share that crossed on the real night, the reference of sweep figures.
 
@@ -121,6 +121,15 @@ def _unit(value: object) -> str:
 def _number(value: object) -> float:
     parts = split_quantity(str(value))
     return float(parts[0]) if parts else float(str(value))
+
+
+def key_words(key: str) -> str:
+    """A scenario key in words, the key after it: ``screening tables working in parallel
+    (gate.lanes)`` (the key alone if it has no meaning written down)."""
+    doc = _doc(key)
+    if not doc and "." in key and (parent := _doc(key.rsplit(".", 1)[0])):
+        doc = f"{parent}: its {key.rsplit('.', 1)[1]}"  # a distribution's parameter
+    return f"{doc} ({key})" if doc else key
 
 
 def _doc(key: str) -> str:
