@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from crossing_sim import figures
 from crossing_sim.figures.analysis import pairs_figure, predictive_figure, ranking_figure
 from crossing_sim.figures.style import STYLE
-from crossing_sim.results.reader import Results, load_results
+from crossing_sim.results.reader import load_results
 
 HERE: Final = Path(__file__).resolve().parent
 ROOT: Final = HERE.parents[1]
@@ -182,7 +182,7 @@ def folders() -> dict[str, Any]:
     stored: dict[str, Any] = {name: load_results(DATA / name) for name in FOLDERS}
     for name in ANALYSES:
         with (DATA / f"{name}.pickle").open("rb") as file:
-            stored[name] = pickle.load(file)  # noqa: S301 - written by rerun() below
+            stored[name] = pickle.load(file)  # written by rerun() below
     return stored
 
 

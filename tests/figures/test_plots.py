@@ -315,7 +315,8 @@ def test_queue_shows_the_gate_and_those_not_yet_on_a_bus_that_left(run: Results)
         assert ax.get_ylim()[1] >= expected.max()
         assert "(people)" in ax.get_ylabel()
     assert top.get_ylim()[1] >= bands.quantile("queue", 0.95).max()
-    assert len(top.collections) == 1 and not bottom.collections  # a band only where known
+    assert len(top.collections) == 1  # a band only where it is known
+    assert not bottom.collections
     assert "gate" in top.get_ylabel()
     assert "not yet on a" in bottom.get_ylabel()
     assert "clock time" in bottom.get_xlabel()
