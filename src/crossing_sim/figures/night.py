@@ -157,6 +157,17 @@ def distribution(*results: Drawable) -> Figure:
                 alpha=alpha, linewidth=0)
         ax.hist(crossed, list(edges), weights=weights, histtype="step", color=colour, linewidth=2,
                 label=f"{label}: {_where(case)}")
+    top = ax.get_ylim()[1]
+    for i, (crossed, colour) in enumerate(zip(counts, palette(), strict=False)):
+        e = estimate(crossed)
+        if math.isnan(e.ci_low):
+            continue
+        y = top * (1.04 + 0.06 * i)
+        ax.errorbar(e.mean, y, xerr=[[e.mean - e.ci_low], [e.ci_high - e.mean]], fmt="o",
+                    color=colour, markersize=8, capsize=5, linewidth=2.5, clip_on=False,
+                    label=f"mean {e.mean:.1f}, 95 % CI {e.ci_low:.1f}-{e.ci_high:.1f}"
+                    if len(cases) == 1 else "mean, with its 95 % CI")
+    ax.set_ylim(0, top * (1.1 + 0.06 * len(cases)))
     mark_observed(ax, cases, vertical=True)
     ax.set_xlabel("people who crossed in a simulated night (people)")
     ax.set_ylabel("simulated nights (%)")
