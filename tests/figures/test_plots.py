@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -406,16 +406,20 @@ def test_sweep_over_two_factors_is_a_heat_map_outlining_cells_like_the_observed(
     assert bool(like) == any("contains the observed 60.0 %" in t for t in legend_texts(fig))
 
 
-def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) -> None:
+def test_sweep_over_a_whole_number_factor_draws_each_value_with_its_intervals(
+        folders: dict[str, Path]) -> None:
     results = load_results(folders["sweep1"])
     fig = render(figures.sweep(results))
     ax = fig.axes[0]
-    mean = next(line for line in ax.get_lines() if line.get_label() == "mean")
-    assert mean.get_xdata().tolist() == [1, 2, 3]
-    assert np.asarray(mean.get_ydata()) == pytest.approx(
+    (mean,) = [c for c in ax.containers
+               if c.get_label() == "mean, with its 95 % confidence interval"]
+    assert mean.lines[0].get_xdata().tolist() == [1, 2, 3]
+    assert np.asarray(mean.lines[0].get_ydata()) == pytest.approx(
         [100 * p.summary["crossed_share"]["mean"] for p in results.points])
     assert lines_at(ax, y=OBSERVED_SHARE)
-    assert len(ax.collections) == 2  # the confidence band and the 5-95 % of nights
+    # nothing drawn between 1, 2 and 3 tables: no bands, no line joining the means
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert mean.lines[0].get_linestyle() == "None"
     assert ax.get_xlabel().endswith("(gate.lanes)")
     assert "%" in ax.get_ylabel()
 

@@ -190,7 +190,8 @@ def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
     order = np.argsort(x, kind="stable")
     x, sh = x[order], {k: v[order] for k, v in shares.items()}
     colour = palette()[0]
-    if axis.kind == "category":
+    whole = axis.kind == "number" and all(float(v).is_integer() for v in x)
+    if axis.kind == "category" or whole:  # separate values: nothing drawn between them
         ax.errorbar(x, sh["mean"], yerr=[sh["mean"] - sh["q05"], sh["q95"] - sh["mean"]],
                     fmt="none", ecolor=colour, alpha=0.35, linewidth=8,
                     label="5-95 % of simulated nights")
@@ -198,8 +199,13 @@ def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
                                          sh["ci95_high"] - sh["mean"]],
                     fmt="o", color=colour, capsize=6, markersize=8,
                     label="mean, with its 95 % confidence interval")
-        ax.set_xticks(x, [_tick(axis, axis.ordered[int(i)]) for i in x])
-        ax.set_xlim(-0.5, len(axis.ordered) - 0.5)
+        if whole:
+            ax.set_xticks(x, [f"{v:g}" for v in x])
+            ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+            ax.grid(axis="x", visible=False)
+        else:
+            ax.set_xticks(x, [_tick(axis, axis.ordered[int(i)]) for i in x])
+            ax.set_xlim(-0.5, len(axis.ordered) - 0.5)
         ax.set_xlabel(axis.label)
     else:
         ax.fill_between(x, sh["q05"], sh["q95"], color=colour, alpha=0.15, linewidth=0,
