@@ -220,6 +220,32 @@ def rerun() -> None:
         (DATA / f"{name}.pickle").write_bytes(pickle.dumps(result))
 
 
+#: The animation's frames shown in the gallery (clock times of the baseline night).
+FRAMES: Final = ("21:40", "02:30", "03:35")
+
+
+def animation_frames() -> list[Path]:
+    """Three frames of the animated night (replication 0 of the baseline): the model runs,
+    so these are in the gallery only, not among the image tests' references."""
+    from crossing_sim import load_scenario, replication_streams, simulate
+    from crossing_sim.figures.animation import animation, prepare_night
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    outcome = simulate(scenario, replication_streams(2018, 0))
+    anim = animation(scenario, outcome, step=5)
+    clocks = (scenario.start_clock + prepare_night(scenario, outcome, 5).frames) % 1440
+    written = []
+    for text in FRAMES:
+        hours, minutes = (int(part) for part in text.split(":"))
+        frame = int(abs(clocks - (60 * hours + minutes)).argmin())
+        anim._func(frame)  # type: ignore[attr-defined]  # draw that frame
+        path = IMAGES / f"animation-{hours:02d}{minutes:02d}.png"
+        save(anim._fig, path, 100)  # type: ignore[attr-defined]
+        written.append(path)
+    anim._draw_was_started = True  # type: ignore[attr-defined]  # no warning: it was drawn
+    return written
+
+
 def gallery_markdown() -> str:
     lines = ["# The figures", "",
              "Every figure `crossing-sim plot` draws, from small results folders stored with "
@@ -230,9 +256,21 @@ def gallery_markdown() -> str:
              "the stored folders again); the same images, smaller, are the references of the "
              "image tests (tests/figures/test_images.py).", ""]
     lines += [f"- [{e.title}](#{e.name})" for e in GALLERY]
+    lines.append("- [The animated night](#animation)")
     for e in GALLERY:
         lines += ["", f'<a id="{e.name}"></a>', "", f"## {e.title}", "", f"`{e.command}`", "",
                   e.text, "", f"![{e.title}](images/figure-{e.name}.png)"]
+    lines += ["", '<a id="animation"></a>', "", "## The animated night", "",
+              "`crossing-sim animate scenarios/baseline.toml --file night.gif`", "",
+              "One simulated night (not a summary of many): on the left every family on its "
+              "route, drawn to its length in km from the gate, a dot sized by the family, "
+              "hollow once the gate has closed (it will arrive too late), a cross where one "
+              "was stopped or its road cut; top right the people waiting, at the table, "
+              "crossed and waiting for a bus, turned away or too late, and the running count "
+              "of crossings against the observed count (the dashed mark); bottom right the "
+              "buses filling and, grey, gone. Three frames of the baseline's first night:", ""]
+    lines += [f"![the night at {t}](images/animation-{t.replace(':', '')}.png)"
+              for t in FRAMES]
     return "\n".join(lines) + "\n"
 
 
@@ -247,6 +285,8 @@ def main(argv: list[str]) -> None:
         save(fig, REFERENCES / f"{e.name}.png", TEST_DPI)
         save(fig, IMAGES / f"figure-{e.name}.png", DOCS_WIDTH / fig.get_figwidth())
         print(f"{e.name}: {REFERENCES / e.name}.png, {IMAGES}/figure-{e.name}.png")
+    for path in animation_frames():
+        print(f"animation: {path}")
     (DOCS / "figures.md").write_text(gallery_markdown(), encoding="utf-8")
     print(f"gallery: {DOCS / 'figures.md'}")
 
