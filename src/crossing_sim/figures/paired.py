@@ -98,8 +98,8 @@ def difference(results: Results) -> Figure:
     titles(fig, left, "What each change gains", [reference],
            "the same nights (the same random numbers) in every scenario, each compared with "
            f"{names[reference.index]} night by night", width=85)
-    fig.suptitle(f"What each change gains over {names[reference.index]}: paired differences "
-                 "in people crossed", x=0.01, ha="left")
+    fig.suptitle(wrap(f"What each change gains over {names[reference.index]}, night by "
+                      "night", 70), x=0.01, ha="left")
     return fig
 
 
