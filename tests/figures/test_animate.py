@@ -31,10 +31,19 @@ def test_frames_show_the_night(tmp_path: Path) -> None:
     title = fig._suptitle.get_text()
     assert f"crossed {outcome.crossed} of 700 (reported in 2018: 422)" in title
     road, _gate, buses = fig.axes
-    assert [t.get_text() for t in road.get_xticklabels()] == ["collection\npoint", "half way",
-                                                              "gate"]
-    assert [t.get_text().split("\n")[0] for t in road.get_yticklabels()] == ["quneitra",
-                                                                            "tripoint"]
+    assert road.get_xlabel() == "distance from the gate (km)"
+    assert [t.get_text() for t in road.get_yticklabels()] == ["quneitra", "tripoint"]
+    # each route is drawn to its length: from its collection point to the gate at 0 km
+    routes = [line for line in road.get_lines() if len(line.get_xdata()) == 2
+              and line.get_xdata()[1] == 0 < line.get_xdata()[0]]
+    assert sorted(line.get_xdata()[0] for line in routes) == sorted(
+        o.distance for o in scenario.origins)
+    gate = fig.axes[1]
+    labels = [t.get_text() for t in gate.get_yticklabels()]
+    assert "turned away or\ntoo late" in labels
+    assert "crossed so far" in labels
+    mark = f"{scenario.observed.label.lower()}: {scenario.observed.crossed.describe()}"
+    assert mark in [t.get_text() for t in gate.texts]  # the running count's reference
     # the bus bars add up to the people on buses at the last frame
     aboard = sum(p.get_width() for p in buses.patches if p.get_fill())
     assert aboard == outcome.boardings.people.sum()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import QuadMesh
+from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.contour import ContourSet
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -197,14 +197,17 @@ def test_reader_refuses_what_is_not_a_finished_results_folder(
 
 # --- the figures ---------------------------------------------------------------------------
 
-def test_throughput_shows_median_band_window_dawn_and_the_observed_count(run: Results) -> None:
+def test_throughput_shows_mean_band_window_dawn_and_the_observed_count(run: Results) -> None:
     fig = render(figures.throughput(run))
     ax = fig.axes[0]
     bands = run.point(0).series
-    median = [line for line in ax.get_lines() if line.get_label() == "small"]
-    assert len(median) == 1
-    assert np.array_equal(median[0].get_ydata(), bands.quantile("crossed", 0.5))
-    assert lines_at(ax, y=OBSERVED), "the observed count is a horizontal line"
+    mean = [line for line in ax.get_lines() if line.get_label() == "small"]
+    assert len(mean) == 1
+    assert np.array_equal(mean[0].get_ydata(), bands.mean[bands.names.index("crossed")])
+    # the observed count: a mark at closing (23:00), not a line across the night
+    (mark,) = [line for line in ax.get_lines() if "Seen" in str(line.get_label())]
+    assert list(mark.get_ydata()) == [OBSERVED]
+    assert list(mark.get_xdata()) == pytest.approx([DAY0 + 23 / 24])
     assert ax.get_ylim()[1] > max(OBSERVED, bands.quantile("crossed", 0.95).max())
     assert "people" in ax.get_ylabel()
     assert "clock time" in ax.get_xlabel()
@@ -216,11 +219,49 @@ def test_throughput_shows_median_band_window_dawn_and_the_observed_count(run: Re
     texts = legend_texts(fig)
     assert "gate open 21:00-23:00" in texts
     assert "dawn 23:30: those waiting leave" in texts
-    assert "Seen: 24 crossed" in texts
+    assert "Seen: 24 crossed (at closing)" in texts
     assert "small" in fig.get_suptitle()
     # the gate's window is shaded: a span from 21:00 to 23:00 on the clock axis
     low, high = ax.get_xlim()
     assert low <= DAY0 + 21 / 24 < DAY0 + 23.5 / 24 <= high
+
+
+def test_flow_draws_arrivals_and_crossings_with_the_observed_count_at_closing(
+        run: Results) -> None:
+    fig = render(figures.flow(run))
+    ax = fig.axes[0]
+    bands = run.point(0).series
+    lines = {str(line.get_label()).split(":")[0]: line for line in ax.get_lines()}
+    for label, name in (("reached the gate", "arrived"), ("crossed", "crossed"),
+                        ("on buses that had left", "departed")):
+        assert np.array_equal(lines[label].get_ydata(), bands.mean[bands.names.index(name)])
+    assert len(ax.collections) >= 2  # the 5-95 % bands of arrivals and crossings
+    mark = lines["Seen"]
+    assert list(mark.get_ydata()) == [run.point(0).summary["observed"]["crossed"]]
+    assert list(mark.get_xdata()) == pytest.approx([DAY0 + 23 / 24])  # at closing
+    crossed = run.point(0).summary["crossed"]
+    assert f"crossed: mean {crossed['mean']:.1f} (95 % CI {crossed['ci95_low']:.1f}-" \
+           f"{crossed['ci95_high']:.1f})" in legend_texts(fig)
+    turned = run.point(0).column("turned_away").mean()
+    notes = [t.get_text() for t in ax.texts]
+    if turned >= 0.5:
+        assert any(t.startswith(f"turned away at closing:\n{turned:.0f}") for t in notes)
+
+
+def test_flow_draws_no_observed_count_when_the_scenario_states_none(
+        folders: dict[str, Path]) -> None:
+    fig = render(figures.flow(load_results(folders["unobserved"])))
+    assert not [t for t in legend_texts(fig) if t.startswith("Seen")]
+    assert not [line for line in fig.axes[0].get_lines() if line.get_marker() == "D"]
+
+
+def test_flow_of_several_scenarios_draws_a_panel_each(run: Results, whatif: Results) -> None:
+    fig = render(figures.flow(run, whatif))
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert len(panels) == 2
+    assert panels[0].get_ylim() == panels[1].get_ylim()  # the same axes, side by side
+    assert [t.get_text() for ax in panels for t in ax.texts if t.get_text() in
+            ("small", WHATIF)] == ["small", WHATIF]
 
 
 def test_throughput_overlays_scenarios(run: Results, whatif: Results) -> None:
@@ -244,8 +285,8 @@ def test_the_palette_is_the_style_files_and_the_figures_draw_in_it(run: Results,
 
 
 def test_the_package_exports_the_figures() -> None:
-    assert figures.__all__ == ["STYLE", "buses", "distribution", "fates", "queue", "sweep",
-                               "throughput", "write_figures"]
+    assert figures.__all__ == ["STYLE", "buses", "difference", "distribution", "fates", "flow",
+                               "queue", "sweep", "throughput", "waits", "write_figures"]
     assert callable(figures.sweep)
     assert figures.STYLE.is_file()
 
@@ -259,21 +300,25 @@ def test_two_runs_of_one_scenario_are_told_apart_by_folder(
 
 def test_bands_come_from_arrays_not_one_line_per_replication(run: Results) -> None:
     ax = render(figures.throughput(run)).axes[0]
-    assert len(ax.get_lines()) <= 4  # median, observed count, dawn (and nothing per replication)
+    assert len(ax.get_lines()) <= 4  # mean, observed count, dawn (and nothing per replication)
     assert len(ax.collections) == 1  # the 5-95 % band
 
 
-def test_queue_has_two_panels_with_bands(run: Results) -> None:
+def test_queue_shows_the_gate_and_those_not_yet_on_a_bus_that_left(run: Results) -> None:
     fig = render(figures.queue(run))
     top, bottom = fig.axes[:2]
     bands = run.point(0).series
-    for ax, name in ((top, "queue"), (bottom, "holding")):
-        median = next(line for line in ax.get_lines() if line.get_label() == "small")
-        assert np.array_equal(median.get_ydata(), bands.quantile(name, 0.5))
-        assert ax.get_ylim()[1] >= bands.quantile(name, 0.95).max()
+    mean = dict(zip(bands.names, bands.mean, strict=True))
+    for ax, expected in ((top, mean["queue"]), (bottom, mean["crossed"] - mean["departed"])):
+        line = next(line for line in ax.get_lines() if line.get_label() == "small")
+        assert np.allclose(line.get_ydata(), expected)
+        assert ax.get_ylim()[1] >= expected.max()
         assert "(people)" in ax.get_ylabel()
+    assert top.get_ylim()[1] >= bands.quantile("queue", 0.95).max()
+    assert len(top.collections) == 1  # a band only where it is known
+    assert not bottom.collections
     assert "gate" in top.get_ylabel()
-    assert "holding" in bottom.get_ylabel()
+    assert "not yet on a" in bottom.get_ylabel()
     assert "clock time" in bottom.get_xlabel()
     assert all(re.fullmatch(r"\d\d:\d\d", t) for t in clock_labels(bottom))
 
@@ -334,7 +379,7 @@ def test_buses_timeline_and_seats(run: Results) -> None:
     assert "people" in seats.get_xlabel()
 
 
-def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
+def test_sweep_over_two_factors_is_a_heat_map_outlining_cells_like_the_observed(
         folders: dict[str, Path]) -> None:
     results = load_results(folders["sweep2"])
     fig = render(figures.sweep(results))
@@ -343,27 +388,39 @@ def test_sweep_over_two_factors_is_a_heat_map_with_the_2018_contour(
     means = sorted(100 * p.summary["crossed_share"]["mean"] for p in results.points)
     assert sorted(np.asarray(mesh.get_array()).ravel().tolist()) == pytest.approx(means)
     assert min(means) < OBSERVED_SHARE < max(means)
-    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
-    assert contours
-    assert contours[0].levels.tolist() == pytest.approx([OBSERVED_SHARE])
+    # no contour interpolated between whole-number table counts: the cells whose 95 % CI
+    # holds the observed share are outlined, each cell says its mean and CI
+    assert not [c for c in ax.collections if isinstance(c, ContourSet)]
+    like = [p for p in results.points if 100 * p.summary["crossed_share"]["ci95_low"]
+            <= OBSERVED_SHARE <= 100 * p.summary["crossed_share"]["ci95_high"]]
+    outlined = [r for r in ax.patches if isinstance(r, Rectangle) and not r.get_fill()]
+    assert len(outlined) == len(like)
+    share = results.point(0).summary["crossed_share"]
+    assert any(t.get_text().startswith(f"{100 * share['mean']:.1f} %\n("
+                                       f"{100 * share['ci95_low']:.1f}-")
+               for t in ax.texts)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"] or [
         t.get_text() for t in ax.get_yticklabels()] == ["1", "2"]
     assert "gate.close" in ax.get_xlabel() + ax.get_ylabel()
     assert "(% of those expected)" in fig.axes[1].get_ylabel()  # the colour bar
-    assert "Seen: 24 of 40 crossed (60.0 %)" in legend_texts(fig)
+    assert bool(like) == any("contains the observed 60.0 %" in t for t in legend_texts(fig))
 
 
-def test_sweep_over_one_factor_is_a_line_with_bands(folders: dict[str, Path]) -> None:
+def test_sweep_over_a_whole_number_factor_draws_each_value_with_its_intervals(
+        folders: dict[str, Path]) -> None:
     results = load_results(folders["sweep1"])
     fig = render(figures.sweep(results))
     ax = fig.axes[0]
-    mean = next(line for line in ax.get_lines() if line.get_label() == "mean")
-    assert mean.get_xdata().tolist() == [1, 2, 3]
-    assert np.asarray(mean.get_ydata()) == pytest.approx(
+    (mean,) = [c for c in ax.containers
+               if c.get_label() == "mean, with its 95 % confidence interval"]
+    assert mean.lines[0].get_xdata().tolist() == [1, 2, 3]
+    assert np.asarray(mean.lines[0].get_ydata()) == pytest.approx(
         [100 * p.summary["crossed_share"]["mean"] for p in results.points])
     assert lines_at(ax, y=OBSERVED_SHARE)
-    assert len(ax.collections) == 2  # the confidence band and the 5-95 % of nights
-    assert ax.get_xlabel().startswith("gate.lanes")
+    # nothing drawn between 1, 2 and 3 tables: no bands, no line joining the means
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert mean.lines[0].get_linestyle() == "None"
+    assert ax.get_xlabel().endswith("(gate.lanes)")
     assert "%" in ax.get_ylabel()
 
 
@@ -380,7 +437,7 @@ def test_sweep_over_two_sampled_factors_is_a_scatter(tmp_path: Path) -> None:
     assert len(dots.get_offsets()) == 8
     assert np.asarray(dots.get_array()) == pytest.approx(
         [100 * p.summary["crossed_share"]["mean"] for p in results.points])
-    assert ax.get_ylabel().startswith("gate.close") or ax.get_xlabel().startswith("gate.close")
+    assert "(gate.close)" in ax.get_ylabel() + ax.get_xlabel()
 
 
 def test_sweep_over_scenario_files_names_them(tmp_path: Path) -> None:
@@ -428,9 +485,9 @@ def test_plot_writes_every_figure_of_a_run(folders: dict[str, Path], tmp_path: P
     code, out, err = invoke("plot", str(folders["run"]), "--figures", str(tmp_path / "f"))
     assert code == 0, err
     names = sorted(p.name for p in (tmp_path / "f").iterdir())
-    assert names == ["buses.png", "distribution.png", "fates.png", "queue.png",
-                     "throughput.png"]
-    assert (tmp_path / "f" / "throughput.png").read_bytes()[:4] == b"\x89PNG"
+    assert names == ["buses.png", "distribution.png", "fates.png", "flow.png", "queue.png",
+                     "throughput.png", "waits.png"]
+    assert (tmp_path / "f" / "flow.png").read_bytes()[:4] == b"\x89PNG"
     assert "Figures:" in out
 
 

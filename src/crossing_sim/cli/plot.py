@@ -8,16 +8,20 @@ from pathlib import Path
 import click
 
 from crossing_sim.cli.common import CONTEXT, friendly, old_name
-from crossing_sim.results.reader import FORMATS, KINDS
+from crossing_sim.results.reader import FORMATS
 
-__all__ = ["figures_line", "plot", "plot_all"]
+__all__ = ["KINDS", "figures_line", "plot", "plot_all"]
+
+#: The figure kinds (as crossing_sim.figures.files.KINDS, which imports matplotlib).
+KINDS = ("flow", "throughput", "queue", "fates", "distribution", "waits", "buses",
+         "difference", "sweep")
 
 
 PLOT_EXAMPLES = """
 \b
 Examples:
   crossing-sim plot results/baseline-20261201-210512
-  crossing-sim plot results/baseline-20261201-210512 --kind throughput --format pdf
+  crossing-sim plot results/baseline-20261201-210512 --kind flow --format pdf
   crossing-sim plot results/baseline-20261201-210512 --compare results/two_tables-20261201-2106
 """
 
@@ -25,8 +29,10 @@ Examples:
 @click.command(context_settings=CONTEXT, epilog=PLOT_EXAMPLES)
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
-              help="Which figure: throughput, queue (and holding area), fates, distribution "
-                   "(of the crossed count), sweep (a sweep's share by its factors), buses.")
+              help="Which figure: flow (arrivals and crossings, cumulative), throughput "
+                   "(crossings), queue (at the gate and behind it), fates, distribution (of "
+                   "the crossed count), waits, buses, difference (paired, of a compare folder "
+                   "or sweep), sweep (a sweep's share by its factors).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="png", show_default=True,
               help="File format of the figures.")
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),

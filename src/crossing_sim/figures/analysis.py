@@ -1,29 +1,42 @@
 """Figures of the analyses: a calibration's posterior and predictive check, a sensitivity ranking.
 
-Each function takes a finished result and returns a matplotlib Figure (nothing here runs a
-simulation); save it with ``figure.savefig(path)``. Figures are made without pyplot, so they
-need no display and leave no global state behind. :func:`calibration_figures` and
-:func:`sensitivity_figures` are the figures ``crossing-sim calibrate`` and ``sensitivity``
-write into their results folders (with :func:`crossing_sim.figures.files.write_pngs`). The
-colours are the palette of :mod:`crossing_sim.figures.style`.
+Each function takes a finished result and returns a matplotlib Figure in the project's style
+(nothing here runs a simulation); save it with ``figure.savefig(path)``. Figures are made
+without pyplot, so they need no display and leave no global state behind.
+:func:`calibration_figures` and :func:`sensitivity_figures` are the figures ``crossing-sim
+calibrate`` and ``sensitivity`` write into their results folders (with
+:func:`crossing_sim.figures.files.write_pngs`). Keys are named in words (with the key after
+them), and every estimate is drawn with its interval.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from crossing_sim.analysis.calibration import Calibration
 from crossing_sim.analysis.parameters import write_value
-from crossing_sim.analysis.sensitivity import Sensitivity
+from crossing_sim.analysis.sensitivity import DUMMY, Sensitivity
 from crossing_sim.experiment.design import Scale
-from crossing_sim.figures.style import BLUE, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION
+from crossing_sim.figures.axes import legend, wrap
+from crossing_sim.figures.style import (
+    BLUE,
+    GREEN,
+    LIGHT_GREY,
+    REFERENCE,
+    SKY_BLUE,
+    VERMILLION,
+    NotebookFigure,
+    styled,
+)
+from crossing_sim.figures.sweeps import key_words
 
 __all__ = ["calibration_figures", "pairs_figure", "predictive_figure", "ranking_figure",
            "sensitivity_figures"]
@@ -32,7 +45,7 @@ __all__ = ["calibration_figures", "pairs_figure", "predictive_figure", "ranking_
 PRIOR_COLOUR: Final = LIGHT_GREY
 #: The kept draws (the posterior), its predictive nights, a sensitivity's total index.
 POSTERIOR_COLOUR: Final = BLUE
-#: The calibrated value (the posterior median) and the observed value.
+#: The calibrated value (the posterior median).
 MARK_COLOUR: Final = VERMILLION
 #: A known truth, when one is given.
 TRUTH_COLOUR: Final = GREEN
@@ -50,9 +63,10 @@ def sensitivity_figures(result: Sensitivity) -> dict[str, Figure]:
     return {"ranking": ranking_figure(result)}
 
 
-def _axis_label(key: str, scale: Scale) -> str:
+def _axis_label(key: str, scale: Scale, width: int = 28) -> str:
     unit = scale.unit if scale.kind not in ("clock", "int", "float") else ""
-    return f"{key} ({unit})" if unit else key
+    text = key_words(key) + (f" ({unit})" if unit else "")
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False))
 
 
 def _clock_ticks(ax: Axes, scale: Scale, axis: str) -> None:
@@ -62,13 +76,19 @@ def _clock_ticks(ax: Axes, scale: Scale, axis: str) -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
+def _observed_text(result: Calibration) -> str:
+    return ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
+
+
+@styled
 def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) -> Figure:
-    """Prior draws (grey) and kept draws (blue) of every key, alone on the diagonal and in
-    pairs below it; the calibrated value (red) and a known truth (green) if given."""
+    """Prior draws (grey) and kept draws (blue) of every key, alone on the diagonal (as
+    densities, the prior's outline over the posterior) and in pairs below it; the calibrated
+    value (the posterior median) and a known truth if given."""
     priors, draws, kept = result.priors, result.draws, result.draws[result.accepted]
     d = len(priors)
-    size = max(3.2, 2.4 * d)
-    fig = Figure(figsize=(size, size), layout="constrained")
+    size = min(13.0, max(6.0, 3.6 * d))
+    fig = NotebookFigure(figsize=(size, size + 1.2))
     axes = np.atleast_2d(np.asarray(fig.subplots(d, d, squeeze=False)))
     marks = {p.key: float(np.median(kept[:, j])) for j, p in enumerate(priors)}
     for i, row_prior in enumerate(priors):
@@ -78,49 +98,52 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
                 ax.set_axis_off()
                 continue
             if i == j:
-                bins = np.histogram_bin_edges(draws[:, j], bins=30).tolist()
-                ax.hist(draws[:, j], bins=bins, density=True, color=PRIOR_COLOUR,
-                        label="prior")
-                ax.hist(kept[:, j], bins=bins, density=True, color=POSTERIOR_COLOUR,
-                        alpha=0.75, label="posterior")
-                ax.axvline(marks[col_prior.key], color=MARK_COLOUR, lw=1.5,
-                           label="posterior median")
+                bins = np.histogram_bin_edges(draws[:, j], bins=25).tolist()
+                ax.hist(draws[:, j], bins=bins, density=True, histtype="stepfilled",
+                        color=PRIOR_COLOUR, alpha=0.5, label="prior (all draws)")
+                ax.hist(kept[:, j], bins=bins, density=True, histtype="stepfilled",
+                        color=POSTERIOR_COLOUR, alpha=0.45, label="posterior (kept draws)")
+                ax.hist(draws[:, j], bins=bins, density=True, histtype="step", color="0.45",
+                        linewidth=1.5)
+                ax.hist(kept[:, j], bins=bins, density=True, histtype="step",
+                        color=POSTERIOR_COLOUR, linewidth=2)
+                ax.axvline(marks[col_prior.key], color=MARK_COLOUR, lw=2.5,
+                           label="calibrated value (posterior median)")
                 if truth and col_prior.key in truth:
-                    ax.axvline(truth[col_prior.key], color=TRUTH_COLOUR, lw=1.5, ls="--",
+                    ax.axvline(truth[col_prior.key], color=TRUTH_COLOUR, lw=2, ls="--",
                                label="truth")
-                ax.set_yticks([])
+                ax.set_ylabel("density")
+                ax.tick_params(axis="y", labelleft=False)
             else:
-                ax.scatter(draws[:, j], draws[:, i], s=3, color=PRIOR_COLOUR, lw=0)
-                ax.scatter(kept[:, j], kept[:, i], s=5, color=POSTERIOR_COLOUR, lw=0)
-                ax.plot(marks[col_prior.key], marks[row_prior.key], marker="+", ms=12,
-                        mew=2, color=MARK_COLOUR)
+                ax.scatter(draws[:, j], draws[:, i], s=4, color=PRIOR_COLOUR, lw=0)
+                ax.scatter(kept[:, j], kept[:, i], s=9, color=POSTERIOR_COLOUR, lw=0)
+                ax.plot(marks[col_prior.key], marks[row_prior.key], marker="+", ms=16,
+                        mew=3, color=MARK_COLOUR)
                 if truth and col_prior.key in truth and row_prior.key in truth:
-                    ax.plot(truth[col_prior.key], truth[row_prior.key], marker="x", ms=10,
-                            mew=2, color=TRUTH_COLOUR)
+                    ax.plot(truth[col_prior.key], truth[row_prior.key], marker="x", ms=12,
+                            mew=2.5, color=TRUTH_COLOUR)
                 _clock_ticks(ax, row_prior.scale, "y")
                 if j == 0:
-                    ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale), fontsize=8)
+                    ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale))
             _clock_ticks(ax, col_prior.scale, "x")
             if i == d - 1:
-                ax.set_xlabel(_axis_label(col_prior.key, col_prior.scale), fontsize=8)
-            ax.tick_params(labelsize=7)
-    if d > 1:  # in the empty upper right, clear of the histograms
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, fontsize=8, loc="upper right", frameon=False,
-                   bbox_to_anchor=(0.98, 0.92))
-    else:
-        axes[0, 0].legend(fontsize=7, loc="upper left", frameon=False)
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
-    fig.suptitle(f"ABC posterior: {int(result.accepted.sum())} of {len(draws)} draws kept "
-                 f"({observed})", fontsize=10)
+                ax.set_xlabel(_axis_label(col_prior.key, col_prior.scale))
+    legend(fig, [axes[0, 0]])
+    fig.suptitle("What the calibration learned", x=0.01, ha="left")
+    axes[0, 0].set_title(wrap(
+        f"{int(result.accepted.sum()):,} of {len(draws):,} draws kept, those whose simulated "
+        f"night came closest to the observed ({_observed_text(result)}); grey: the prior "
+        "draws, blue: the kept ones", int(8 * size)), fontsize=11.5, loc="left")
+    axes[0, 0].title.set_in_layout(d == 1)
     return fig
 
 
+@styled
 def predictive_figure(result: Calibration) -> Figure:
     """The posterior predictive distribution of each observed statistic, its 90 % interval
     and the observed value; the calibrated scenario's nights as an outline."""
     observed = result.observed
-    fig = Figure(figsize=(6.4, 3.6 * len(observed)), layout="constrained")
+    fig = NotebookFigure(figsize=(10, 1.6 + 4.2 * len(observed)))
     axes = np.atleast_1d(np.asarray(fig.subplots(len(observed), 1, squeeze=False))).ravel()
     for j, (ax, obs) in enumerate(zip(axes, observed, strict=True)):
         values = result.predictive[:, j]
@@ -128,45 +151,71 @@ def predictive_figure(result: Calibration) -> Figure:
         lowest = min(values.min(), obs.value)
         highest = max(values.max(), obs.value)
         bins = np.arange(np.floor(lowest) - 0.5, np.ceil(highest) + 1.5,
-                         max(1.0, np.ceil((highest - lowest) / 50))).tolist()
-        ax.hist(values, bins=bins, density=True, color=POSTERIOR_COLOUR, alpha=0.8,
-                label=f"posterior predictive ({len(values)} nights)")
+                         max(1.0, np.ceil((highest - lowest) / 40))).tolist()
+        weights = np.full(values.size, 100 / values.size)
+        ax.axvspan(low, high, color=POSTERIOR_COLOUR, alpha=0.12, linewidth=0,
+                   label="90 % of the posterior predictive nights")
+        ax.hist(values, bins=bins, weights=weights, color=POSTERIOR_COLOUR, alpha=0.75,
+                label=f"posterior predictive: {len(values):,} new nights of the kept draws")
         if result.check.size:
-            ax.hist(result.check[:, j], bins=bins, density=True, histtype="step",
-                    color="black", lw=1.2,
-                    label=f"calibrated scenario ({len(result.check)} nights)")
-        ax.axvspan(low, high, color=POSTERIOR_COLOUR, alpha=0.12,
-                   label=f"90 % interval {low:.0f}-{high:.0f}")
-        ax.axvline(obs.value, color=MARK_COLOUR, lw=2, label=f"observed {obs.value:g}")
-        ax.set_xlabel(f"{obs.name} (one night)")
-        ax.set_yticks([])
-        ax.legend(fontsize=8, frameon=False, loc="upper left")
+            check = result.check[:, j]
+            ax.hist(check, bins=bins, weights=np.full(check.size, 100 / check.size),
+                    histtype="step", color="black", lw=2,
+                    label=f"the calibrated scenario: {len(check):,} nights")
+        name = obs.name.replace("_", " ")
+        ax.axvline(obs.value, **REFERENCE, label=f"observed {name}: {obs.value:g}")
+        ax.set_xlabel(f"{name} in one simulated night")
+        ax.set_ylabel("simulated nights (%)")
+        ax.set_title(f"{name}: 90 % of the predictive nights {low:.0f}-{high:.0f}",
+                     fontsize=13, color="black")
+    legend(fig, list(axes))
+    fig.suptitle("Does the calibrated model reproduce the night?", x=0.01, ha="left")
     return fig
 
 
+@styled
 def ranking_figure(result: Sensitivity) -> Figure:
-    """The parameters ranked by their influence on the crossed share, with 95 % intervals."""
-    rows = result.ranking()
-    fig = Figure(figsize=(7.0, 1.2 + 0.45 * len(rows)), layout="constrained")
-    ax = fig.subplots()
-    names = [r["key"] for r in rows][::-1]
-    values = np.array([r["index"] for r in rows][::-1])
-    conf = np.array([r["conf"] for r in rows][::-1])
-    ax.barh(names, values, xerr=conf, color=POSTERIOR_COLOUR, ecolor="black", capsize=3)
-    if result.method == "sobol":
-        first = np.array([r["first"] for r in rows][::-1])
-        ax.barh(names, first, height=0.35, color=FIRST_ORDER_COLOUR, label="first order S1")
-        ax.legend(fontsize=8, frameon=False, loc="lower right",
-                  handles=[*_legend(ax, "total order ST")])
-    ax.set_xlabel(result.index_label)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.tick_params(labelsize=8)
-    ax.set_title(f"What drives the crossed share: {result.method} ({result.runs} nights)",
-                 fontsize=10)
+    """The parameters ranked by their influence on the crossed share, with 95 % intervals
+    (Sobol: the total-order index and, inside it, the first-order one)."""
+    rows = result.ranking()[::-1]
+    fig = NotebookFigure(figsize=(11, 2.6 + 0.62 * len(rows)))
+    ax = fig.add_subplot()
+    names = [_row_name(r["key"]) for r in rows]
+    y = np.arange(len(rows))
+    morris = result.method == "morris"
+    scale = 100.0 if morris else 1.0  # Morris: percentage points of the crossed share
+    values = np.array([r["index"] for r in rows]) * scale
+    conf = np.array([r["conf"] for r in rows]) * scale
+    height = 0.7 if morris else 0.38
+    offset = 0.0 if morris else 0.2
+    ax.barh(y + offset, values, height=height, xerr=conf, color=POSTERIOR_COLOUR,
+            ecolor="black", capsize=4, label="total order ST, 95 % CI" if not morris else
+            "mu*, with its 95 % CI")
+    for yy, v, c in zip(y + offset, values, conf, strict=True):
+        ax.annotate(f"{v:.2f}" if not morris else f"{v:.1f}", (v + (c if np.isfinite(c) else 0),
+                    yy), xytext=(6, 0), textcoords="offset points", va="center", fontsize=11)
+    if not morris:
+        first = np.array([r["first"] for r in rows])
+        first_conf = np.array([r["first_conf"] for r in rows])
+        ax.barh(y - offset, first, height=height, xerr=first_conf, color=FIRST_ORDER_COLOUR,
+                ecolor="0.3", capsize=4, label="first order S1, 95 % CI")
+    ax.set_yticks(y, names)
+    ax.grid(axis="y", visible=False)
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("Morris mu*: mean change of the crossed share per step (percentage points)"
+                  if morris else "Sobol index: share of the variance of the crossed share")
+    legend(fig, [ax], [Line2D([], [], color="none", label=(
+        "the dummy key changes nothing: its value is the noise floor"))])
+    fig.suptitle("What drives the share that crosses", x=0.01, ha="left")
+    ax.set_title(wrap(f"{'Morris elementary effects' if morris else 'Sobol indices'} over "
+                      f"{len(rows) - 1} keys, {result.runs:,} simulated nights in all; longer "
+                      "bars: more influence", 70), fontsize=11.5)
     return fig
 
 
-def _legend(ax: Axes, first_label: str) -> list[Any]:
-    handles, _labels = ax.get_legend_handles_labels()
-    return [Patch(color=POSTERIOR_COLOUR, label=first_label), *handles]
+def _row_name(key: str) -> str:
+    if key == DUMMY:
+        return "dummy (changes nothing)"
+    return "\n".join(textwrap.wrap(key_words(key), 40, break_long_words=False))
+
 

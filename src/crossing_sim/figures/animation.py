@@ -22,8 +22,18 @@ import numpy as np
 from matplotlib import animation as mpl_animation
 from matplotlib import style
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-from crossing_sim.figures.style import BLUE, GREEN, GREY, ORANGE, PALETTE, STYLE
+from crossing_sim.figures.style import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PALETTE,
+    PURPLE,
+    REFERENCE,
+    STYLE,
+)
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.outcome import Outcome
 from crossing_sim.scenario.spec import Scenario
@@ -95,17 +105,23 @@ def _axes(fig: Figure, night: NightLayout) -> tuple[Any, Any, Any]:
     gate = fig.add_subplot(grid[0, 1])
     buses = fig.add_subplot(grid[1, 1])
     origins = night.scenario.origins
-    road.set_xlim(-0.02, 1.08)
+    longest = max(o.distance for o in origins)
+    road.set_xlim(longest * 1.03, -longest * 0.06)  # the gate on the right, at 0 km
     road.set_ylim(-0.7, len(origins) - 0.3)
-    road.set_yticks(range(len(origins)), [f"{o.name}\n{o.distance:g} km" for o in origins])
-    road.set_xticks([0, 0.5, 1], ["collection\npoint", "half way", "gate"])
-    road.set_title("On the road", loc="left")
+    road.set_yticks(range(len(origins)), [o.name for o in origins])
+    road.set_xlabel("distance from the gate (km)")
+    road.set_title("On the road (each route drawn to its length)", loc="left")
     road.grid(False)
-    for k in range(len(origins)):
-        road.axhline(k, color="0.85", lw=6, zorder=0)
-    road.axvline(1.0, color="0.3", lw=3)
+    for k, o in enumerate(origins):
+        road.plot([o.distance, 0], [k, k], color="0.85", lw=6, zorder=0,
+                  solid_capstyle="butt")
+        road.annotate("collection point", (o.distance, k - 0.36), ha="center", va="top",
+                      fontsize=10, color="0.4")
+    road.axvline(0.0, color="0.3", lw=3)
+    road.annotate("gate", (0, len(origins) - 0.35), xytext=(-4, 0), textcoords="offset points",
+                  ha="right", va="top", fontsize=12, weight="bold")
     gate.set_title("At the gate (people)", loc="left")
-    buses.set_title("Buses (people aboard)", loc="left")
+    buses.set_title("Buses (people aboard; grey: gone to Jordan)", loc="left")
     return road, gate, buses
 
 
@@ -119,8 +135,20 @@ class _Frame:
         self.y = np.clip(g.origin, 0, None) + rng.uniform(-0.3, 0.3, g.size.size)
         self.sizes = 18 * g.size
         self.colours = np.array([PALETTE[k % len(PALETTE)] for k in np.clip(g.origin, 0, None)])
+        self.length = np.array([o.distance for o in night.scenario.origins])[
+            np.clip(g.origin, 0, None)]
         self.walkers = road.scatter([], [], s=[], alpha=0.85, edgecolors="white", lw=0.5)
+        self.late = road.scatter([], [], s=[], facecolors="none", lw=1.8)
         self.lost = road.scatter([], [], marker="x", s=60, color=GREY, lw=2)
+        road.legend(handles=[
+            Line2D([], [], marker="o", linestyle="none", color="0.45", markersize=9,
+                   label="a family walking (size: its people)"),
+            Line2D([], [], marker="o", linestyle="none", markerfacecolor="none",
+                   markeredgecolor="0.45", markeredgewidth=1.8, markersize=9,
+                   label="still walking, gate closed: too late"),
+            Line2D([], [], marker="x", linestyle="none", color=GREY, markersize=9,
+                   markeredgewidth=2, label="stopped or road cut")],
+            loc="upper left", fontsize=10.5, framealpha=0.9)
         self.title = fig.suptitle("")
 
     def __call__(self, i: int) -> list[Any]:
@@ -128,12 +156,20 @@ class _Frame:
         scenario, outcome = night.scenario, night.outcome
         g = outcome.groups
         pos = night.position[i]
-        moving = ~np.isnan(pos)
-        self.walkers.set_offsets(np.column_stack([pos[moving], self.y[moving]]))
+        on_road = ~np.isnan(pos)
+        closed = t >= scenario.gate.close
+        late = on_road & closed
+        moving = on_road & ~late
+        km = self.length * (1 - np.nan_to_num(pos))
+        self.walkers.set_offsets(np.column_stack([km[moving], self.y[moving]]))
         self.walkers.set_sizes(self.sizes[moving])
         self.walkers.set_facecolors(self.colours[moving])
+        self.late.set_offsets(np.column_stack([km[late], self.y[late]]))
+        self.late.set_sizes(self.sizes[late])
+        self.late.set_edgecolors(self.colours[late])
         gone = ~np.isnan(g.lost) & (g.lost <= t)
-        self.lost.set_offsets(np.column_stack([night.lost_at[gone], self.y[gone]])
+        self.lost.set_offsets(np.column_stack([self.length[gone] * (1 - night.lost_at[gone]),
+                                               self.y[gone]])
                               if gone.any() else np.empty((0, 2)))
         self._gate(t)
         self._buses(t)
@@ -145,13 +181,12 @@ class _Frame:
         self.title.set_text(
             f"{scenario.name}  {format_clock(t, scenario.start_clock)}    crossed {crossed} of "
             f"{outcome.expected}{versus}    lost on the way {lost}")
-        return [self.walkers, self.lost, self.title]
+        return [self.walkers, self.late, self.lost, self.title]
 
     def _gate(self, t: float) -> None:
         scenario, g = self.night.scenario, self.night.outcome.groups
         ax = self.gate
         ax.cla()
-        ax.set_title("At the gate (people)", loc="left")
         # every family that joined the queue left it at some time, or is still in it at the end
         joined = ~np.isnan(g.left_queue) | (g.fate == int(Fate.AT_GATE))
         queued = joined & (g.arrive <= t) & ~(g.left_queue <= t)
@@ -159,24 +194,36 @@ class _Frame:
         at_table = (g.screen_start <= t) & ~(g.screen_end <= t) & ~cut_off
         crossed = (g.fate == int(Fate.CROSSED)) & (g.screen_end <= t)
         in_holding = crossed & ~(g.boarded <= t)
+        turned = cut_off & (g.left_queue <= t)
+        too_late = (g.fate == int(Fate.TOO_LATE)) & (g.arrive <= t)
         values = [int(g.size[queued].sum()), int(g.size[at_table].sum()),
-                  int(g.size[in_holding].sum())]
+                  int(g.size[in_holding].sum()), int(g.size[turned | too_late].sum()),
+                  int(g.size[crossed].sum())]
         tables = "the table" if scenario.gate.lanes == 1 else f"the {scenario.gate.lanes} tables"
-        labels = ["waiting", f"at {tables}", "crossed, waiting\nfor a bus"]
-        bars = ax.barh(labels, values, color=[ORANGE, BLUE, GREEN])
-        ax.bar_label(bars, padding=4, fontsize=13)
-        ax.set_xlim(0, max(300, self.night.outcome.expected * 0.6))
+        labels = ["waiting", f"at {tables}", "crossed, waiting\nfor a bus",
+                  "turned away or\ntoo late", "crossed so far"]
+        bars = ax.barh(labels, values, color=[ORANGE, BLUE, GREEN, GREY, PURPLE])
+        ax.bar_label(bars, padding=4, fontsize=12)
+        observed = scenario.observed.crossed
+        top = max(300.0, self.night.outcome.expected * 0.75)
+        if observed is not None:
+            value = float(observed.value)
+            top = max(top, value * 1.15)
+            ax.plot([value, value], [len(labels) - 1.45, len(labels) - 0.55], **REFERENCE)
+            ax.annotate(f"{scenario.observed.label.lower()}: {observed.describe()}",
+                        (value, len(labels) - 1.45), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=10)
+        ax.set_xlim(0, top)
         ax.invert_yaxis()
         is_open = scenario.gate.open <= t < scenario.gate.close
-        ax.text(0.98, 0.05, "gate OPEN" if is_open else "gate closed", ha="right",
-                transform=ax.transAxes, fontsize=15, weight="bold",
-                color=GREEN if is_open else GREY)
+        ax.set_title(f"At the gate (people): {'OPEN' if is_open else 'closed'}", loc="left",
+                     color=GREEN if is_open else "0.25", weight="bold")
 
     def _buses(self, t: float) -> None:
         scenario, outcome = self.night.scenario, self.night.outcome
         ax = self.buses
         ax.cla()
-        ax.set_title("Buses (people aboard)", loc="left")
+        ax.set_title("Buses (people aboard; grey: gone to Jordan)", loc="left")
         b = outcome.boardings
         trips = outcome.trips
         count = scenario.buses.count
@@ -195,9 +242,6 @@ class _Frame:
         ax.set_xlim(0, scenario.buses.seats * 1.05)
         ax.invert_yaxis()
         ax.tick_params(axis="y", labelsize=10 if count > 12 else 12)
-        if left.any():
-            ax.text(0.98, 0.05, "grey: gone to Jordan", ha="right", transform=ax.transAxes,
-                    color=GREY, fontsize=12)
 
 
 def save(anim: mpl_animation.FuncAnimation, path: str | Path, fps: int = 8) -> Path:

@@ -18,16 +18,19 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from crossing_sim.errors import ResultsError
 from crossing_sim.figures.style import REFERENCE, palette
 from crossing_sim.results.reader import PointResult, Results
 from crossing_sim.scenario.units import MINUTES_PER_DAY, format_clock
 
-__all__ = ["DAY0", "MAX_CURVES", "Drawable", "case_handles", "cases_of", "clock",
-           "clock_axis", "clock_limits", "gate_marks", "hours", "labels", "legend",
-           "range_text", "titles", "wrap"]
+__all__ = ["DASHES", "DAY0", "MAX_CURVES", "WIDTHS", "Drawable", "case_handles", "cases_of",
+           "clock", "clock_axis", "clock_limits", "gate_marks", "hours", "labels", "legend",
+           "mark_observed", "mark_observed_at_closing", "observed_crossed", "range_text",
+           "titles", "titles_over", "wrap"]
 
 #: More scenarios than this in one figure cannot be told apart.
 MAX_CURVES: Final = 6
@@ -70,6 +73,27 @@ def mark_observed(ax: Axes, cases: Sequence[PointResult], vertical: bool = False
     return float(value)
 
 
+def mark_observed_at_closing(ax: Axes, cases: Sequence[PointResult]) -> float:
+    """The observed count as a diamond at each scenario's closing time, when it was counted
+    (none if the scenarios state none); returns it (0 if none), for the axis limits."""
+    observed = observed_crossed(cases)
+    if observed is None:
+        return 0.0
+    label, value = observed
+    closings = sorted({float(clock(c, c.scenario.gate.close)) for c in cases})
+    ax.plot(closings, [value] * len(closings), linestyle="none", marker="D", markersize=10,
+            color="black", markeredgecolor="white", zorder=6,
+            label=f"{label}: {value} crossed (at closing)")
+    return float(value)
+
+
+#: Line styles of the scenarios, first to last: lines that coincide stay visible.
+DASHES: Final[tuple[Any, ...]] = ("-", (0, (5, 2)), (0, (1.5, 1.5)), (0, (8, 2, 2, 2)),
+                                  (0, (3, 3)), (0, (10, 3)))
+#: Their widths: the first widest, so a later line on top of it leaves it showing.
+WIDTHS: Final = (4.0, 3.2, 2.6, 2.4, 2.2, 2.0)
+
+
 def case_handles(cases: Sequence[PointResult]) -> list[Patch]:
     """A legend entry per scenario, in its colour (none for a single scenario)."""
     if len(cases) == 1:
@@ -80,7 +104,8 @@ def case_handles(cases: Sequence[PointResult]) -> list[Patch]:
 
 def labels(cases: Sequence[PointResult]) -> list[str]:
     """The scenarios' names for legends, with their folders if two have the same name."""
-    names = [c.label for c in cases]
+    names = [str(c.summary.get("scenario", c.label)) if list(c.values) == ["scenario"]
+             else c.label for c in cases]
     if len(set(names)) == len(names):
         return names
     return [f"{c.label} ({c.results.folder.name})" for c in cases]
@@ -115,6 +140,22 @@ def titles(fig: Figure, ax: Axes, what: str, cases: Sequence[PointResult], note:
     sub += f"{nights} simulated nights{each}; {note}"
     fig.suptitle(f"{what}: {head}", x=0.01, ha="left")
     ax.set_title(wrap(sub, width), fontsize=11.5)
+
+
+def titles_over(fig: Figure, panels: Sequence[Axes], what: str, cases: Sequence[PointResult],
+                note: str, panel_titles: Sequence[str] = ()) -> None:
+    """:func:`titles` for a row of panels: the note runs over all of them (without widening
+    the first); each panel keeps its own title (``panel_titles``, if given) under it."""
+    titles(fig, panels[0], what, cases, note, width=int(10 * fig.get_figwidth()))
+    text = panels[0].get_title(loc="left")
+    lines = text.count("\n") + 1
+    own = [*panel_titles, *[""] * (len(panels) - len(panel_titles))]
+    for ax, title in zip(panels, own, strict=True):  # blank lines: room for the note
+        ax.set_title("\n" * lines + title if title else "\n" * (lines - 1) + " ",
+                     fontsize=13 if title else 11.5, color="black")
+    up = ScaledTranslation(0, (24 if panel_titles else 6) / 72, fig.dpi_scale_trans)
+    panels[0].text(0, 1, text, transform=panels[0].transAxes + up, fontsize=11.5,
+                   color="0.25", va="bottom", in_layout=False)
 
 
 def wrap(text: str, width: int) -> str:
@@ -200,16 +241,16 @@ def gate_marks(ax: Axes, cases: Sequence[PointResult]) -> list[Artist]:
     if len(windows) == 1:
         handles.append(ax.axvspan(*windows.pop(), color="0.9", zorder=0, linewidth=0, label=(
             f"gate open {written(cases[0], first.open)}-{written(cases[0], first.close)}")))
-    else:
-        strip = 0.025
-        low, high = ax.get_ylim()
-        ax.set_ylim(low, low + (high - low) / (1 - strip * len(cases) - 0.01))
-        for i, (case, colour) in enumerate(zip(cases, palette(), strict=False)):
+    else:  # each scenario's opening and closing, in its colour (the same times coincide)
+        for case, colour in zip(cases, palette(), strict=False):
             g = case.scenario.gate
-            ax.axvspan(clock(case, g.open), clock(case, g.close), ymin=1 - strip * (i + 1),
-                       ymax=1 - strip * i - 0.004, color=colour, linewidth=0)
-        handles.append(Patch(color="0.45", label="gate open: the bars at the top, one per "
-                                                 "scenario"))
+            ax.axvline(clock(case, g.open), color=colour, linewidth=1.6, alpha=0.8, zorder=1)
+            ax.axvline(clock(case, g.close), color=colour, linewidth=1.6, alpha=0.8, zorder=1,
+                       linestyle=(0, (4, 3)))
+        handles += [Line2D([], [], color="0.4", linewidth=1.6,
+                           label="gate opens, in each scenario's colour"),
+                    Line2D([], [], color="0.4", linewidth=1.6, linestyle=(0, (4, 3)),
+                           label="gate closes")]
     dawns = {(float(clock(c, c.scenario.gate.give_up)), written(c, c.scenario.gate.give_up))
              for c in cases if c.scenario.gate.give_up is not None}
     for i, (x, text) in enumerate(sorted(dawns)):

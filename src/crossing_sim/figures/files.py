@@ -17,13 +17,23 @@ from matplotlib.figure import Figure
 
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.figures.axes import MAX_CURVES
-from crossing_sim.figures.night import buses, distribution, fates, queue, throughput
+from crossing_sim.figures.buses import buses
+from crossing_sim.figures.flow import flow
+from crossing_sim.figures.night import distribution, fates, queue, throughput
+from crossing_sim.figures.paired import difference, waits
 from crossing_sim.figures.style import STYLE
 from crossing_sim.figures.sweeps import factor_axis, sweep, value_key
-from crossing_sim.results.reader import FORMATS, KINDS, PointResult, Results, load_results
+from crossing_sim.results.reader import FORMATS, PointResult, Results, load_results
 from crossing_sim.results.store import safe_name, write_atomic
 
-__all__ = ["PNG_DPI", "figures", "write_figures", "write_pngs"]
+__all__ = ["KINDS", "PNG_DPI", "SCENARIO_KINDS", "figures", "write_figures", "write_pngs"]
+
+#: The figures of one or more scenarios (a folder's points, overlaid or side by side).
+SCENARIO_KINDS: Final[dict[str, Callable[..., Figure]]] = {
+    "flow": flow, "throughput": throughput, "queue": queue, "fates": fates,
+    "distribution": distribution, "waits": waits, "buses": buses}
+#: The figures ``crossing-sim plot`` draws: the scenarios' ones, then those of a whole folder.
+KINDS: Final = (*SCENARIO_KINDS, "difference", "sweep")
 
 #: The resolution of the PNG files :func:`write_pngs` writes (the analyses' figures).
 PNG_DPI: Final = 110
@@ -40,6 +50,9 @@ def figures(results: Results, kind: str = "all", compare: Sequence[Results] = ()
         raise ResultsError(f"no figure kind {kind!r}; choose one of {', '.join(KINDS)} or all")
     notes: list[str] = []
     out: dict[str, Figure] = {}
+    if compare and kind == "difference":
+        raise ResultsError("the difference figure shows one folder's paired differences; "
+                           f"leave out {param('compare')}")
     suffix = "".join(f"-vs-{safe_name(c.folder.name)}" for c in compare)
     if points:
         suffix += "-points-" + "-".join(str(p) for p in points)
@@ -53,15 +66,20 @@ def figures(results: Results, kind: str = "all", compare: Sequence[Results] = ()
             if kind == "sweep":
                 raise
             notes.append(f"no sweep figure: {exc}")
-    if kind == "sweep":
+    if kind == "difference" or (kind == "all" and not compare and any(
+            p.summary.get("difference") for p in results.points)):
+        try:
+            out["difference"] = difference(results)
+        except ResultsError as exc:
+            if kind == "difference":
+                raise
+            notes.append(f"no difference figure: {exc}")
+    if kind in ("sweep", "difference"):
         return out, notes
     cases, note = _selection(results, points)
     notes += [note] if note else []
     cases += [p for other in compare for p in other.points]
-    draw: dict[str, Callable[..., Figure]] = {
-        "throughput": throughput, "queue": queue, "fates": fates,
-        "distribution": distribution, "buses": buses}
-    for name, function in draw.items():
+    for name, function in SCENARIO_KINDS.items():
         if kind == name:
             out[name + suffix] = function(*cases)
         elif kind == "all":

@@ -1,5 +1,5 @@
 """The figures of one night's scenarios: throughput, the queue, the fates, the crossed count's
-distribution and the buses.
+distribution (the buses are in :mod:`~crossing_sim.figures.buses`).
 
 Each takes results read back by :mod:`crossing_sim.results.reader` (folders, or some points of
 a sweep) and returns a matplotlib Figure; nothing here runs the model. Bands are read from the
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from crossing_sim.errors import ResultsError
+from crossing_sim.experiment.statistics import estimate
 from crossing_sim.figures.axes import (
+    DASHES,
+    WIDTHS,
     Drawable,
     case_handles,
     cases_of,
@@ -32,31 +32,33 @@ from crossing_sim.figures.axes import (
     labels,
     legend,
     mark_observed,
+    mark_observed_at_closing,
     observed_crossed,
     range_text,
     titles,
 )
-from crossing_sim.figures.style import REFERENCE, NotebookFigure, palette, styled
+from crossing_sim.figures.style import NotebookFigure, palette, styled
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.report.summary import ordinal
 from crossing_sim.results.reader import PointResult
 
-__all__ = ["BAND_NOTE", "buses", "distribution", "fates", "queue", "throughput"]
+__all__ = ["BAND_NOTE", "distribution", "fates", "queue", "throughput"]
 
-BAND_NOTE: Final = "lines: median; bands: 5-95 % of simulated nights"
+BAND_NOTE: Final = "lines: mean; bands: 5-95 % of simulated nights"
 
 # --- the figures -------------------------------------------------------------------------
 
 @styled
 def throughput(*results: Drawable) -> Figure:
-    """Cumulative people through the gate over clock time, each scenario's median and 5-95 %
-    band, the gate's window shaded, dawn marked and the observed count as a line."""
+    """Cumulative people through the gate over clock time, each scenario's mean and 5-95 %
+    band (in its colour and line style), the gate's window, dawn, and the observed count at
+    closing."""
     cases = cases_of(results)
     fig = NotebookFigure(figsize=(10, 6))
     ax = fig.add_subplot()
-    top = mark_observed(ax, cases)
-    for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
-        top = max(top, _band(ax, case, "crossed", colour, label))
+    top = mark_observed_at_closing(ax, cases)
+    for i, (case, label) in enumerate(zip(cases, labels(cases), strict=False)):
+        top = max(top, _band(ax, case, "crossed", i, label))
     ax.set_ylim(0, top * 1.06)
     marks = gate_marks(ax, cases)
     clock_axis(ax, clock_limits(cases))
@@ -68,27 +70,26 @@ def throughput(*results: Drawable) -> Figure:
 
 @styled
 def queue(*results: Drawable) -> Figure:
-    """People waiting at the gate (top) and in the holding area behind it (bottom), each
-    scenario's median and 5-95 % band over clock time."""
+    """People waiting at the gate (top: each scenario's mean and 5-95 % band over clock time)
+    and people who had crossed but were not yet on a bus that had left (bottom: the mean;
+    the bands of a difference cannot be read from the stored bands)."""
     cases = cases_of(results)
     fig = NotebookFigure(figsize=(10, 7.5))
     top, bottom = fig.subplots(2, 1, sharex=True)
     for ax, name, ylabel in ((top, "queue", "waiting at the gate\n(people)"),
-                             (bottom, "holding", "in the holding area\n(people)")):
+                             (bottom, "waiting_for_bus", "crossed, not yet on a\nbus "
+                                                         "that left (people)")):
         high = 1.0
-        for case, label, colour in zip(cases, labels(cases), palette(), strict=False):
-            high = max(high, _band(ax, case, name, colour, label))
+        for i, (case, label) in enumerate(zip(cases, labels(cases), strict=False)):
+            high = max(high, _band(ax, case, name, i, label, band=name == "queue"))
         ax.set_ylim(0, high * 1.08)
         ax.set_ylabel(ylabel)
-    capacities = {c.scenario.holding.capacity for c in cases}
-    if len(capacities) == 1 and (capacity := capacities.pop()) is not None:
-        bottom.axhline(capacity, **REFERENCE, label=f"holding capacity: {capacity}")
-        bottom.set_ylim(0, max(bottom.get_ylim()[1], capacity * 1.08))
     marks, _ = gate_marks(top, cases), gate_marks(bottom, cases)
     top.xaxis.set_tick_params(labelbottom=True)
     clock_axis(bottom, clock_limits(cases))
     legend(fig, [top, bottom], last=marks)
-    titles(fig, top, "Waiting at the gate and behind it", cases, BAND_NOTE)
+    titles(fig, top, "Waiting at the gate and behind it", cases,
+           BAND_NOTE + " (lower panel: the mean only)")
     return fig
 
 
@@ -103,30 +104,35 @@ def fates(*results: Drawable) -> Figure:
     hidden = [f.label for f in losses if f not in shown]
     rows = ["expected", *(f.label for f in shown), "crossed",
             "crossed: on buses that left", "crossed: still waiting for a bus"]
-    fig = NotebookFigure(figsize=(10, min(9, 1.6 + 0.5 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
+    fig = NotebookFigure(figsize=(11, min(9.5, 2 + 0.5 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
     ax = fig.add_subplot()
     height = 0.8 / len(cases)
     for i, (case, colour) in enumerate(zip(cases, palette(), strict=False)):
         y = np.arange(len(rows)) + (i - (len(cases) - 1) / 2) * height
         spans, kinds = _waterfall(case, shown)
-        for (left, width), kind, yy in zip(spans, kinds, y, strict=True):
+        columns = [None, *(f.key for f in shown), "crossed", "left_by_bus", "left_waiting"]
+        for (left, width), kind, yy, column in zip(spans, kinds, y, columns, strict=True):
             ax.barh(yy, width, left=left, height=height * 0.9, color=colour,
                     alpha=0.45 if kind == "loss" else 1.0, hatch="//" if kind == "loss" else None,
                     edgecolor=colour, linewidth=0)
             if len(cases) <= 3:
-                text = f"{'-' if kind == 'loss' else ''}{_people(width)}"
-                ax.annotate(text, (left + width, yy), xytext=(4, 0), textcoords="offset points",
-                            va="center", fontsize=10.5 if len(cases) > 1 else 12)
+                ax.annotate(_count(case, column, kind == "loss"), (left + width, yy),
+                            xytext=(4, 0), textcoords="offset points", va="center",
+                            fontsize=10.5 if len(cases) > 1 else 12)
+    _stages(ax, shown)
     mark_observed(ax, cases, vertical=True)
     ax.set_yticks(range(len(rows)), rows)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("people (mean per simulated night)")
+    ax.set_xlim(0, max(c.expected for c in cases) * 1.16)
     _share_axis(ax, cases)
-    handles = [Patch(color="0.3", label="totals: expected, crossed, and how they left"),
-               Patch(facecolor="0.3", alpha=0.45, hatch="//", label="lost at this step")]
+    tone = palette()[0] if len(cases) == 1 else "0.3"
+    handles = [Patch(color=tone, label="totals: expected, crossed, and how they left"),
+               Patch(facecolor=tone, alpha=0.45, hatch="//", edgecolor=tone, linewidth=0,
+                     label="lost at this step")]
     legend(fig, [ax], [*case_handles(cases), *handles])
-    note = "each bar: mean over simulated nights"
+    note = "each bar: the mean over simulated nights, written with its 95 % CI half-width"
     if hidden:
         note += "; not shown (none on average): " + ", ".join(hidden)
     titles(fig, ax, "Where the expected people went", cases, note, width=70)
@@ -151,6 +157,17 @@ def distribution(*results: Drawable) -> Figure:
                 alpha=alpha, linewidth=0)
         ax.hist(crossed, list(edges), weights=weights, histtype="step", color=colour, linewidth=2,
                 label=f"{label}: {_where(case)}")
+    top = ax.get_ylim()[1]
+    for i, (crossed, colour) in enumerate(zip(counts, palette(), strict=False)):
+        e = estimate(crossed)
+        if math.isnan(e.ci_low):
+            continue
+        y = top * (1.04 + 0.06 * i)
+        ax.errorbar(e.mean, y, xerr=[[e.mean - e.ci_low], [e.ci_high - e.mean]], fmt="o",
+                    color=colour, markersize=8, capsize=5, linewidth=2.5, clip_on=False,
+                    label=f"mean {e.mean:.1f}, 95 % CI {e.ci_low:.1f}-{e.ci_high:.1f}"
+                    if len(cases) == 1 else "mean, with its 95 % CI")
+    ax.set_ylim(0, top * (1.1 + 0.06 * len(cases)))
     mark_observed(ax, cases, vertical=True)
     ax.set_xlabel("people who crossed in a simulated night (people)")
     ax.set_ylabel("simulated nights (%)")
@@ -165,55 +182,38 @@ def distribution(*results: Drawable) -> Figure:
     return fig
 
 
-@styled
-def buses(*results: Drawable) -> Figure:
-    """The buses: when each started loading and when it left (left, medians with the 5-95 %
-    of departures), and the people aboard each (right), over the nights it was used."""
-    cases = cases_of(results)
-    stats = [_bus_stats(c) for c in cases]
-    rows = sorted({key for s in stats for key in s})
-    if not rows:
-        raise ResultsError(f"{cases[0].results.folder}: no bus carried anyone in any "
-                           "replication, so there is no bus timeline to draw")
-    fig = NotebookFigure(figsize=(12, min(9, 2 + 0.45 * len(rows) * (1 + 0.3 * (len(cases) - 1)))))
-    timeline, seats = fig.subplots(1, 2, sharey=True, width_ratios=[2.6, 1])
-    height = 0.8 / len(cases)
-    limits = clock_limits(cases)
-    for i, (case, stat, colour) in enumerate(zip(cases, stats, palette(), strict=False)):
-        offset = (i - (len(cases) - 1) / 2) * height
-        for y, key in enumerate(rows):
-            if key in stat:
-                _draw_trip(timeline, seats, case, stat[key], y + offset, height, colour, limits)
-    many = any(len(s) > c.scenario.buses.count for s, c in zip(stats, cases, strict=True))
-    timeline.set_yticks(range(len(rows)),
-                        [f"bus {b + 1}" + (f", trip {t + 1}" if many else "") for b, t in rows])
-    timeline.set_ylim(len(rows) - 0.5, -0.5)
-    marks = gate_marks(timeline, cases)
-    clock_axis(timeline, limits)
-    timeline.grid(axis="y", visible=False)
-    seat_counts = {c.scenario.buses.seats for c in cases}
-    for n in seat_counts:
-        seats.axvline(n, **REFERENCE, label=f"seats per bus: {n}")
-    seats.set_xlim(0, max(seat_counts) * 1.3)
-    seats.set_xlabel("people aboard (people)")
-    seats.grid(axis="y", visible=False)
-    handles = [Patch(color="0.5", alpha=0.4, label="loading (median start to median departure)"),
-               Line2D([], [], color="0.3", marker="o", linestyle="-",
-                      label="departure (median, 5-95 % of nights)")]
-    if any(math.isnan(t.depart) for s in stats for t in s.values()):
-        handles.append(Patch(facecolor="0.5", alpha=0.4, hatch="//",
-                             label="loading, had not left by the end"))
-    legend(fig, [timeline, seats], [*case_handles(cases), *handles], last=marks)
-    titles(fig, timeline, "The buses", cases,
-           "medians over the nights a bus was used, whiskers 5-95 %; "
-           "a % says how often a bus was used, if not every night", width=80)
-    return fig
-
-
 # --- pieces of the figures ----------------------------------------------------------------
 
-def _people(value: float) -> str:
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+#: Where on the night each way of being lost happens, in the waterfall's order.
+STAGES: Final = (("before setting out", (Fate.NO_MESSAGE, Fate.DECLINED)),
+                 ("on the way", (Fate.STOPPED, Fate.BLOCKED, Fate.EN_ROUTE)),
+                 ("at the gate", (Fate.TOO_LATE, Fate.GAVE_UP, Fate.TURNED_AWAY, Fate.AT_GATE,
+                                  Fate.REFUSED)))
+
+
+def _count(case: PointResult, column: str | None, loss: bool) -> str:
+    """A bar's number: the mean people per night and its 95 % CI half-width (the expected
+    number is given, not estimated)."""
+    if column is None:
+        return f"{case.expected}"
+    e = estimate(case.column(column))
+    sign = "\N{MINUS SIGN}" if loss else ""
+    half = "" if math.isnan(e.ci_low) else f" \N{PLUS-MINUS SIGN} {e.half_width:.1f}"
+    return f"{sign}{e.mean:.1f}{half}"
+
+
+def _stages(ax: Axes, shown: Sequence[Fate]) -> None:
+    """The losses grouped by where they happen: a line between groups, each group named."""
+    row = 1
+    for name, members in STAGES:
+        count = sum(1 for f in shown if f in members)
+        if not count:
+            continue
+        ax.axhline(row - 0.5, color="0.6", linewidth=1, zorder=1)
+        ax.annotate(name, (0, row - 0.5), xytext=(6, -3), textcoords="offset points",
+                    va="top", fontsize=11.5, style="italic", color="0.3")
+        row += count
+    ax.axhline(row - 0.5, color="0.6", linewidth=1, zorder=1)
 
 
 def _where(case: PointResult) -> str:
@@ -265,14 +265,33 @@ def _integer_bins(samples: Sequence[np.ndarray[Any, Any]],
     return np.arange(low - 0.5, high + width + 0.5, width)
 
 
-def _band(ax: Axes, case: PointResult, name: str, colour: str, label: str) -> float:
-    """A series' median and 5-95 % band over clock time; returns the band's top."""
+def _band(ax: Axes, case: PointResult, name: str, i: int, label: str,
+          band: bool = True) -> float:
+    """A series' mean and 5-95 % band over clock time, in the ``i``-th scenario's colour and
+    line style; returns the top drawn."""
     b = case.series
     x = clock(case, b.t)
-    low, mid, high = (b.quantile(name, q) for q in (0.05, 0.5, 0.95))
-    ax.fill_between(x, low, high, color=colour, alpha=0.22, linewidth=0)
-    ax.plot(x, mid, color=colour, label=label, zorder=3)  # over the axis at zero
-    return float(high.max())
+    mean = _mean(case, name)
+    colour = palette()[i % len(palette())]
+    high = mean
+    if band:
+        low, high = b.quantile(name, 0.05), b.quantile(name, 0.95)
+        ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, color=colour, label=label, zorder=3 + i,  # over the axis at zero
+            linestyle=DASHES[i % len(DASHES)], linewidth=WIDTHS[i % len(WIDTHS)])
+    return float(np.max(high))
+
+
+def _mean(case: PointResult, name: str) -> np.ndarray[Any, Any]:
+    """A series' mean over nights on the time grid; ``waiting_for_bus``: those who had
+    crossed but were not on a bus that had left (crossed minus departed)."""
+    b = case.series
+    if name == "waiting_for_bus":
+        waiting: np.ndarray[Any, Any] = (b.mean[b.names.index("crossed")]
+                                         - b.mean[b.names.index("departed")])
+        return waiting
+    mean: np.ndarray[Any, Any] = b.mean[b.names.index(name)]
+    return mean
 
 
 # --- fates ---------------------------------------------------------------------------------
@@ -293,62 +312,3 @@ def _waterfall(case: PointResult, shown: Sequence[Fate]) -> tuple[list[tuple[flo
               (float(by_bus), float(waiting))]
     kinds += ["total", "part", "part"]
     return spans, kinds
-
-
-# --- buses ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _TripStats:
-    """One bus trip (a bus's k-th trip of the night) over the nights it ran."""
-
-    used: float  # share of nights it carried anyone
-    load_start: float  # medians, minutes after the start clock
-    depart: float  # NaN if it never left
-    depart_low: float
-    depart_high: float
-    people: float
-    people_low: float
-    people_high: float
-
-
-def _bus_stats(case: PointResult) -> dict[tuple[int, int], _TripStats]:
-    """Each (bus, trip)'s times and loads, from the stored trips of all replications."""
-    t = case.trips
-    n = t.bus.size
-    order = np.lexsort((t.load_start, t.bus, t.replication))
-    rep, bus = t.replication[order], t.bus[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = (rep[1:] != rep[:-1]) | (bus[1:] != bus[:-1])
-    trip = np.arange(n) - np.maximum.accumulate(np.where(new, np.arange(n), 0))
-    stats = {}
-    for b, k in sorted({(int(x), int(y)) for x, y in zip(bus, trip, strict=True)}):
-        mine = order[(bus == b) & (trip == k)]
-        depart = t.depart[mine][~np.isnan(t.depart[mine])]
-        d = np.quantile(depart, [0.05, 0.5, 0.95]) if depart.size else np.full(3, np.nan)
-        people = np.quantile(t.people[mine], [0.05, 0.5, 0.95])
-        stats[(b, k)] = _TripStats(
-            used=mine.size / case.replications, load_start=float(np.median(t.load_start[mine])),
-            depart=d[1], depart_low=d[0], depart_high=d[2],
-            people=people[1], people_low=people[0], people_high=people[2])
-    return stats
-
-
-def _draw_trip(timeline: Axes, seats: Axes, case: PointResult, s: _TripStats, y: float,
-               height: float, colour: str, limits: tuple[float, float]) -> None:
-    start = clock(case, s.load_start)
-    if math.isnan(s.depart):  # loaded but never left by the end
-        timeline.barh(y, limits[1] - start, left=start, height=height * 0.85, color=colour,
-                      alpha=0.4, hatch="//")
-    else:
-        end, low, high = (clock(case, v) for v in (s.depart, s.depart_low, s.depart_high))
-        timeline.barh(y, end - start, left=start, height=height * 0.85, color=colour, alpha=0.4,
-                      linewidth=0)
-        timeline.errorbar(end, y, xerr=[[end - low], [high - end]], fmt="o", color=colour,
-                          markersize=6, capsize=3, linewidth=1.5)
-    seats.barh(y, s.people, height=height * 0.85, color=colour)
-    seats.errorbar(s.people, y, xerr=[[s.people - s.people_low], [s.people_high - s.people]],
-                   fmt="none", ecolor="0.2", capsize=3, linewidth=1.2)
-    if s.used < 0.995:
-        seats.annotate(f"{100 * s.used:.0f} %", (s.people_high, y), xytext=(6, 0),
-                       textcoords="offset points", va="center", fontsize=10.5)
-

@@ -15,10 +15,12 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from crossing_sim.errors import ResultsError
@@ -34,7 +36,7 @@ from crossing_sim.scenario.units import (
     unit_of,
 )
 
-__all__ = ["FactorAxis", "factor_axis", "sweep", "value_key"]
+__all__ = ["FactorAxis", "factor_axis", "key_words", "sweep", "value_key"]
 
 #: The share that crossed on the real night, the reference of sweep figures.
 
@@ -84,7 +86,7 @@ def factor_axis(results: Results, key: str) -> FactorAxis:
     distinct = list(dict.fromkeys(value_key(v) for v in values))
     raw = {value_key(v): v for v in values}
     doc = "the scenario file" if key == "scenario" else _doc(key)
-    label = f"{key}: {doc}" if doc else key
+    label = f"{doc} ({key})" if doc else key
     start = results.points[0].scenario.start_clock
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         position = {k: float(raw[k]) for k in distinct}  # type: ignore[arg-type]
@@ -119,6 +121,15 @@ def _unit(value: object) -> str:
 def _number(value: object) -> float:
     parts = split_quantity(str(value))
     return float(parts[0]) if parts else float(str(value))
+
+
+def key_words(key: str) -> str:
+    """A scenario key in words, the key after it: ``screening tables working in parallel
+    (gate.lanes)`` (the key alone if it has no meaning written down)."""
+    doc = _doc(key)
+    if not doc and "." in key and (parent := _doc(key.rsplit(".", 1)[0])):
+        doc = f"{parent}: its {key.rsplit('.', 1)[1]}"  # a distribution's parameter
+    return f"{doc} ({key})" if doc else key
 
 
 def _doc(key: str) -> str:
@@ -179,7 +190,8 @@ def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
     order = np.argsort(x, kind="stable")
     x, sh = x[order], {k: v[order] for k, v in shares.items()}
     colour = palette()[0]
-    if axis.kind == "category":
+    whole = axis.kind == "number" and all(float(v).is_integer() for v in x)
+    if axis.kind == "category" or whole:  # separate values: nothing drawn between them
         ax.errorbar(x, sh["mean"], yerr=[sh["mean"] - sh["q05"], sh["q95"] - sh["mean"]],
                     fmt="none", ecolor=colour, alpha=0.35, linewidth=8,
                     label="5-95 % of simulated nights")
@@ -187,8 +199,13 @@ def _sweep_line(results: Results, axis: FactorAxis) -> Figure:
                                          sh["ci95_high"] - sh["mean"]],
                     fmt="o", color=colour, capsize=6, markersize=8,
                     label="mean, with its 95 % confidence interval")
-        ax.set_xticks(x, [_tick(axis, axis.ordered[int(i)]) for i in x])
-        ax.set_xlim(-0.5, len(axis.ordered) - 0.5)
+        if whole:
+            ax.set_xticks(x, [f"{v:g}" for v in x])
+            ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+            ax.grid(axis="x", visible=False)
+        else:
+            ax.set_xticks(x, [_tick(axis, axis.ordered[int(i)]) for i in x])
+            ax.set_xlim(-0.5, len(axis.ordered) - 0.5)
         ax.set_xlabel(axis.label)
     else:
         ax.fill_between(x, sh["q05"], sh["q95"], color=colour, alpha=0.15, linewidth=0,
@@ -215,7 +232,8 @@ def _sweep_map(results: Results, first: FactorAxis, second: FactorAxis) -> Figur
     # the factor with more values runs along the wider x axis
     ax_x, ax_y = (second, first) if len(second.ordered) >= len(first.ordered) else (first,
                                                                                      second)
-    mean = _shares(results)["mean"]
+    shares = _shares(results)
+    mean = shares["mean"]
     grid = results.design == "grid" and len(results.points) == len(ax_x.ordered) * len(
         ax_y.ordered)
     height = 2.4 + 0.55 * len(ax_y.ordered) if grid else 6.5
@@ -228,18 +246,19 @@ def _sweep_map(results: Results, first: FactorAxis, second: FactorAxis) -> Figur
     if grid:
         column = {k: i for i, k in enumerate(ax_x.ordered)}
         row = {k: i for i, k in enumerate(ax_y.ordered)}
-        z = np.full((len(row), len(column)), np.nan)
-        for p, m in zip(results.points, mean, strict=True):
-            z[row[value_key(p.values[ax_y.key])], column[value_key(p.values[ax_x.key])]] = m
+        z = np.full((3, len(row), len(column)), np.nan)  # mean, CI low, CI high
+        for i, p in enumerate(results.points):
+            cell = row[value_key(p.values[ax_y.key])], column[value_key(p.values[ax_x.key])]
+            z[(slice(None), *cell)] = (mean[i], shares["ci95_low"][i], shares["ci95_high"][i])
         mesh = ax.pcolormesh(np.arange(len(column) + 1) - 0.5, np.arange(len(row) + 1) - 0.5,
-                             z, norm=norm)
-        if z.size <= 150:
+                             z[0], norm=norm)
+        if z[0].size <= 150:
             _cell_labels(ax, z, mesh.cmap, norm)
         ax.set_xticks(range(len(column)), [_tick(ax_x, k) for k in ax_x.ordered])
         ax.set_yticks(range(len(row)), [_tick(ax_y, k) for k in ax_y.ordered])
         ax.grid(visible=False)
-        xs, ys = np.meshgrid(np.arange(len(column)), np.arange(len(row)))
-        contour = _contour(ax, xs, ys, z, level, grid=True)
+        # cells, not a contour: a line between whole-number table counts would be invented
+        contour = _consistent_cells(ax, z, level)
     else:
         x = np.array([ax_x.at(p.values[ax_x.key]) for p in results.points])
         y = np.array([ax_y.at(p.values[ax_y.key]) for p in results.points])
@@ -259,14 +278,22 @@ def _sweep_map(results: Results, first: FactorAxis, second: FactorAxis) -> Figur
     bar = fig.colorbar(mesh, ax=ax, pad=0.02)
     bar.set_label("people who crossed, mean\n(% of those expected)")
     note = "colour: mean share of the expected who crossed"
+    if grid and z[0].size <= 150:
+        note += " (in each cell, with its 95 % CI)"
     if observed is not None:
         bar.ax.axhline(level, color="black", linewidth=2.5)
-        legend(fig, [ax], [Line2D([], [], color="black", linewidth=2.5, label=observed[1])])
+        if contour:
+            mark: Artist = (Patch(facecolor="none", edgecolor="black", linewidth=3, label=(
+                f"cells whose 95 % CI contains the observed {level:.1f} % "
+                f"({observed[1].split(':')[0]}; the black line on the colour bar)"))
+                if grid else Line2D([], [], color="black", linewidth=2.5, label=observed[1]))
+            legend(fig, [ax], [mark])
         if mean.min() > level or mean.max() < level:
             side = "above" if mean.min() > level else "below"
             note += f"; every point is {side} the observed {level:.1f} %"
         elif not contour:
-            note += f"; too few points to draw the {level:.1f} % line"
+            note += (f"; no cell's 95 % CI contains the observed {level:.1f} %" if grid else
+                     f"; too few points to draw the {level:.1f} % line")
     _sweep_titles(fig, ax, results, note)
     return fig
 
@@ -277,14 +304,31 @@ def _tick(axis: FactorAxis, key: str) -> str:
 
 
 def _cell_labels(ax: Axes, z: np.ndarray[Any, Any], cmap: Any, norm: Any) -> None:
-    """Each cell's value, in black or white, whichever reads better on its colour."""
-    for (i, j), value in np.ndenumerate(z):
+    """Each cell's mean and 95 % CI (``z``: mean, low, high), in black or white, whichever
+    reads better on its colour."""
+    small = z[0].size > 40
+    for (i, j), value in np.ndenumerate(z[0]):
         if np.isnan(value):
             continue
         r, g, b, _ = cmap(norm(value))
         dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
-        ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=10.5,
-                color="white" if dark else "black")
+        ci = "" if np.isnan(z[1, i, j]) else f"\n({z[1, i, j]:.1f}-{z[2, i, j]:.1f})"
+        ax.text(j, i, f"{value:.1f} %{ci}", ha="center", va="center",
+                fontsize=9 if small else 12, color="white" if dark else "black",
+                weight="bold")
+
+
+def _consistent_cells(ax: Axes, z: np.ndarray[Any, Any], level: float) -> bool:
+    """Outline the cells whose 95 % CI contains ``level``; True if any."""
+    if np.isnan(level):
+        return False
+    found = False
+    for (i, j), low in np.ndenumerate(z[1]):
+        if low <= level <= z[2, i, j]:
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black",
+                                   linewidth=3.5, zorder=4))
+            found = True
+    return found
 
 
 def _contour(ax: Axes, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any],
