@@ -122,10 +122,6 @@ def _panel(ax: Axes, case: PointResult, explain: bool, compact: bool) -> None:
         label, value = observed
         ax.plot([closed], [value], linestyle="none", marker="D", markersize=10, color="black",
                 markeredgecolor="white", zorder=6, label=f"{label}: {value} crossed")
-        if not compact:
-            ax.annotate(f"{label.lower()}: {value}", (closed, value), xytext=(-10, -4),
-                        textcoords="offset points", ha="right", va="top", fontsize=11.5,
-                        weight="bold")
     if explain:
         _gaps(ax, case, x, mean)
 

@@ -39,7 +39,6 @@ Table = dict[str, FloatArray]
 FILES: Final = ("manifest.json", "summary.json", "replications.csv", "trips.csv",
                 "series.npz")
 #: The figures ``crossing-sim plot`` draws (see crossing_sim.figures), and its file formats.
-KINDS: Final = ("throughput", "queue", "fates", "distribution", "sweep", "buses")
 FORMATS: Final = ("png", "svg", "pdf")
 _EMPTY_FIELD = re.compile(r",(?=,|\r?\n|$)")
 
@@ -285,5 +284,5 @@ def _short(value: object) -> str:
     return Path(text).stem if text.endswith(".toml") else text
 
 
-__all__ = ["FORMATS", "KINDS", "Bands", "PointResult", "Results", "Trips", "load_results",
+__all__ = ["FORMATS", "Bands", "PointResult", "Results", "Trips", "load_results",
            "read_table"]
