@@ -38,8 +38,15 @@ from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir, named_with
 from crossing_sim.scenario.loading import locate, read_toml
 
-__all__ = ["execute_study", "make_plan", "precision_reached", "run", "say_where", "sweep",
-           "warn_if_imprecise"]
+__all__ = ["execute_study", "make_plan", "posterior_option", "precision_reached", "run",
+           "say_where", "sweep", "warn_if_imprecise"]
+
+#: ``--posterior FILE``: every night draws its values from a calibration's posterior sample.
+posterior_option = click.option(
+    "--posterior", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Draw each night's uncertain values from this posterior sample (a CSV written by "
+         "calibrate) [default: the scenario's own `posterior` key, if any]. Night i takes "
+         "the same row in every scenario, so comparisons stay paired.")
 
 
 RUN_EXAMPLES = """
@@ -54,13 +61,15 @@ Examples:
 @click.command(context_settings=CONTEXT, epilog=RUN_EXAMPLES)
 @scenario_argument
 @experiment_options(DEFAULT_REPS)
+@posterior_option
 @friendly
 def run(scenario: Path, reps: int | None, seed: int | None, precision: float | None,
         max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
-        as_json: bool, with_plot: bool, overrides: tuple[str, ...]) -> None:
+        as_json: bool, with_plot: bool, overrides: tuple[str, ...],
+        posterior: Path | None) -> None:
     """Run replications of SCENARIO and compare the crossings with the real 422."""
     seed = DEFAULT_SEED if seed is None else seed
-    prepared = prepare(scenario, overrides, seed=seed)
+    prepared = prepare(scenario, overrides, seed=seed, posterior=posterior)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
     name = named_with(prepared[0].scenario.name, changes(overrides))
@@ -122,12 +131,13 @@ Examples:
               help="Give every point its own random numbers (default: night i is the same "
                    "at every point, so differences between points are paired).")
 @experiment_options(DEFAULT_SWEEP_REPS)
+@posterior_option
 @friendly
 def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
           reference: int | None, independent: bool | None, reps: int | None,
           seed: int | None, precision: float | None, max_reps: int | None, jobs: int | None,
           scheduler: str | None, out: Path | None, as_json: bool, with_plot: bool,
-          overrides: tuple[str, ...]) -> None:
+          overrides: tuple[str, ...], posterior: Path | None) -> None:
     """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
 
     The same command resumes an interrupted sweep: results go to a folder named after the
@@ -148,7 +158,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
         raise UserError(f"{scenario}: sweep.independent = {file_independent!r}: must be true "
                         "or false")
     independent = bool(independent) or file_independent
-    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
+    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed, posterior)
     if reference >= len(prepared):
         raise UserError(f"--reference {reference}: this sweep has points 0 to "
                         f"{len(prepared) - 1}")

@@ -31,6 +31,7 @@ from crossing_sim.experiment.design import (
     sweep_error,
 )
 from crossing_sim.experiment.executors import Executor, choose_executor
+from crossing_sim.experiment.posterior import OverPosterior, over_posterior, read_posterior
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -58,8 +59,11 @@ class Point:
 
 def prepare(scenario: str | Path, overrides: Sequence[str] = (),
             factors: Sequence[Factor] = (), design: Design | None = None,
-            seed: int = DEFAULT_SEED) -> list[Point]:
-    """Resolve and validate every point before any work starts (ScenarioError if one fails)."""
+            seed: int = DEFAULT_SEED, posterior: str | Path | None = None) -> list[Point]:
+    """Resolve and validate every point before any work starts (ScenarioError if one fails).
+
+    A point whose scenario names a posterior sample, or every point given ``posterior``,
+    draws each night's values from it (:mod:`crossing_sim.experiment.posterior`)."""
     grid = points(factors, design or Design(), seed) if factors else [{}]
     prepared = []
     for index, values in enumerate(grid):
@@ -67,8 +71,11 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
         rest = {k: v for k, v in values.items() if k != SCENARIO_KEY}
         source = f"{param('vary')} (point {index}: {describe(values)})" if values else param("vary")
         resolved = resolve(base, overrides, rest, source)
-        prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved),
-                              changes(overrides)))
+        built = build_scenario(resolved)
+        sample = posterior or resolved.posterior
+        if sample is not None:
+            built = over_posterior(built, resolved, read_posterior(sample))
+        prepared.append(Point(index, base, dict(values), resolved, built, changes(overrides)))
     return prepared
 
 
@@ -94,6 +101,9 @@ def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[
         "points": [{"values": p.values, "scenario_sha256": p.resolved.digest}
                    for p in prepared],
     }, default=str))
+    drawn = [p.scenario.sample for p in prepared if isinstance(p.scenario, OverPosterior)]
+    if drawn:  # nights over a posterior sample: the sample is part of the study
+        spec["posterior_sha256"] = [s.digest for s in drawn if s is not None]
     return spec
 
 

@@ -24,6 +24,7 @@ from crossing_sim.analysis.parameters import write_value
 from crossing_sim.analysis.sensitivity import Sensitivity
 from crossing_sim.experiment.design import Scale
 from crossing_sim.figures.style import BLUE, GREEN, LIGHT_GREY, SKY_BLUE, VERMILLION
+from crossing_sim.scenario.units import format_clock
 
 __all__ = ["calibration_figures", "pairs_figure", "predictive_figure", "ranking_figure",
            "sensitivity_figures"]
@@ -63,9 +64,9 @@ def _clock_ticks(ax: Axes, scale: Scale, axis: str) -> None:
 
 
 def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) -> Figure:
-    """Prior draws (grey) and kept draws (blue) of every key, alone on the diagonal and in
-    pairs below it; the calibrated value (red) and a known truth (green) if given."""
-    priors, draws, kept = result.priors, result.draws, result.draws[result.accepted]
+    """Prior draws (grey) and the posterior sample (blue) of every key, alone on the
+    diagonal and in pairs below it; the posterior median (red) and a known truth (green)."""
+    priors, draws, kept = result.priors, result.prior_draws[:2000], result.main.rows
     d = len(priors)
     size = max(3.2, 2.4 * d)
     fig = Figure(figsize=(size, size), layout="constrained")
@@ -110,37 +111,44 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
                    bbox_to_anchor=(0.98, 0.92))
     else:
         axes[0, 0].legend(fontsize=7, loc="upper left", frameon=False)
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
-    fig.suptitle(f"ABC posterior: {int(result.accepted.sum())} of {len(draws)} draws kept "
-                 f"({observed})", fontsize=10)
+    fig.suptitle(f"ABC-SMC posterior ({len(kept)} rows) on {', '.join(result.facts)}",
+                 fontsize=10)
     return fig
 
 
 def predictive_figure(result: Calibration) -> Figure:
-    """The posterior predictive distribution of each observed statistic, its 90 % interval
-    and the observed value; the calibrated scenario's nights as an outline."""
-    observed = result.observed
-    fig = Figure(figsize=(6.4, 3.6 * len(observed)), layout="constrained")
-    axes = np.atleast_1d(np.asarray(fig.subplots(len(observed), 1, squeeze=False))).ravel()
-    for j, (ax, obs) in enumerate(zip(axes, observed, strict=True)):
-        values = result.predictive[:, j]
-        low, high = np.quantile(values, [0.05, 0.95])
-        lowest = min(values.min(), obs.value)
-        highest = max(values.max(), obs.value)
-        bins = np.arange(np.floor(lowest) - 0.5, np.ceil(highest) + 1.5,
-                         max(1.0, np.ceil((highest - lowest) / 50))).tolist()
-        ax.hist(values, bins=bins, density=True, color=POSTERIOR_COLOUR, alpha=0.8,
-                label=f"posterior predictive ({len(values)} nights)")
-        if result.check.size:
-            ax.hist(result.check[:, j], bins=bins, density=True, histtype="step",
-                    color="black", lw=1.2,
-                    label=f"calibrated scenario ({len(result.check)} nights)")
-        ax.axvspan(low, high, color=POSTERIOR_COLOUR, alpha=0.12,
-                   label=f"90 % interval {low:.0f}-{high:.0f}")
-        ax.axvline(obs.value, color=MARK_COLOUR, lw=2, label=f"observed {obs.value:g}")
-        ax.set_xlabel(f"{obs.name} (one night)")
+    """Each fact's posterior predictive nights (the fit on every fact, filled; the held-out
+    fits, outlined) and the observed fact (a line, or a shaded interval)."""
+    facts = list(result.facts.items())
+    fig = Figure(figsize=(6.4, 2.6 * len(facts)), layout="constrained")
+    axes = np.atleast_1d(np.asarray(fig.subplots(len(facts), 1, squeeze=False))).ravel()
+    start = next(iter(result.facts.values())).start_clock
+    for j, (ax, (name, fact)) in enumerate(zip(axes, facts, strict=True)):
+        columns = [c.predictive[:, j] for c in result.checks]
+        finite = np.concatenate([v[~np.isnan(v)] for v in columns])
+        if not finite.size:
+            continue
+        lowest, highest = float(finite.min()), float(finite.max())
+        bins = np.linspace(lowest - 0.5, highest + 0.5, 41).tolist()
+        for check, values, colour in zip(result.checks, columns,
+                                         (POSTERIOR_COLOUR, "black", TRUTH_COLOUR),
+                                         strict=False):
+            use = "fitted" if name in check.used else "held out"
+            kind = {"histtype": "stepfilled", "alpha": 0.7} if check.name == "all" else \
+                {"histtype": "step", "lw": 1.2}
+            ax.hist(values[~np.isnan(values)], bins=bins, density=True, color=colour,
+                    label=f"fit on {check.name} ({use})", **kind)
+        if fact.exact:
+            ax.axvline(fact.low, color=MARK_COLOUR, lw=2, label=f"observed {fact.describe()}")
+        else:
+            ax.axvspan(max(fact.low, lowest - 1), min(fact.high, highest + 1),
+                       color=MARK_COLOUR, alpha=0.15, label=f"observed {fact.describe()}")
+        if fact.unit == "clock":
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda v, _pos: format_clock(v, start)))
+        ax.set_xlabel(f"{name} (one night)")
         ax.set_yticks([])
-        ax.legend(fontsize=8, frameon=False, loc="upper left")
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
     return fig
 
 
