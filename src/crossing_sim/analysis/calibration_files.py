@@ -36,8 +36,9 @@ FILES: Final = ("manifest.json", "priors.toml", "posterior.csv", "particles.csv"
 DISTANCE: Final = (
     "each fact's excess: 0 inside its interval (or on its count), else the gap to the nearer "
     "end in its unit (people, buses, minutes), a missing value 1440; combined by "
-    "pyabc.AdaptivePNormDistance(p=2), each fact weighted by 1 / the root mean square of its "
-    "excess over the generation's nights (all proposals), weights at most 100 x the smallest")
+    "pyabc.AdaptivePNormDistance(p=2), each fact weighted by 1 / max(1, the root mean square "
+    "of its excess over the generation's nights, all proposals), weights at most 100 x the "
+    "smallest")
 
 
 def libraries() -> dict[str, str]:

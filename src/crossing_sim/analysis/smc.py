@@ -45,7 +45,7 @@ from crossing_sim.scenario.distributions import Lognormal, Triangular, Uniform
 from crossing_sim.scenario.facts import Fact
 
 __all__ = ["NIGHTS_STREAM", "PROPOSALS_STREAM", "BatchSampler", "Fit", "Generation",
-           "NightModel", "SmcSettings", "fit"]
+           "NightModel", "SmcSettings", "fact_scale", "fit"]
 
 #: Spawn keys of the calibration's streams (far above any point index, like the others).
 NIGHTS_STREAM: Final = 2**31 - 5
@@ -283,6 +283,16 @@ def BatchSampler(seed: int, workers: int = 1,
 _SAMPLER: type | None = None
 
 
+def fact_scale(**kwargs: Any) -> FloatArray:
+    """Each fact's scale: the root mean square of its excess over a generation's nights (the
+    distance from the observed 0), at least 1 (a person, a bus, a minute): a fact no night
+    missed still counts a miss of 1 as 1."""
+    from pyabc.distance.scale import root_mean_square_deviation
+
+    scale: FloatArray = np.maximum(root_mean_square_deviation(**kwargs), 1.0)
+    return scale
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     """pyabc logs every generation at INFO: keep it to warnings while we run."""
@@ -301,13 +311,12 @@ def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], setting
         workers: int = 1, on_batch: Callable[[int, int], None] | None = None) -> Fit:
     """ABC-SMC of ``priors`` against ``facts`` (see the module's docstring)."""
     import pyabc
-    from pyabc.distance.scale import root_mean_square_deviation
 
     names = _names(priors)
     prior = pyabc.Distribution(**{name: pyabc.RV(*scipy_prior(p)[:1], *scipy_prior(p)[1])
                                   for name, p in zip(names, priors, strict=True)})
     model = NightModel(parsed, priors, facts, settings.seed)
-    distance = pyabc.AdaptivePNormDistance(p=2, scale_function=root_mean_square_deviation,
+    distance = pyabc.AdaptivePNormDistance(p=2, scale_function=fact_scale,
                                            max_scale_weight_ratio=100)
     sampler = BatchSampler(settings.seed, workers, on_batch)
     with tempfile.TemporaryDirectory(prefix="crossing-abc-") as tmp, _quiet():

@@ -42,10 +42,12 @@ class Parsed:
 
     resolved: Resolved
     source: str  # what errors about set values name (the priors or the posterior file)
+    what: str = "a value of the posterior sample"  # what such a value is, in the error
 
     @classmethod
-    def read(cls, scenario: str | Path, overrides: Sequence[str], source: str) -> Parsed:
-        return cls(resolve(scenario, overrides), source)
+    def read(cls, scenario: str | Path, overrides: Sequence[str], source: str,
+             what: str = "a value drawn from its prior") -> Parsed:
+        return cls(resolve(scenario, overrides), source, what)
 
     def build(self, values: Mapping[str, object]) -> Scenario:
         """The scenario with ``values`` (dotted keys) set; ScenarioError naming ``source``."""
@@ -58,7 +60,7 @@ class Parsed:
             return build_scenario(Resolved(table, sources, r.files, (*r.layers, self.source)))
         except ScenarioError as exc:
             if exc.file == self.source:
-                exc.rule = f"{exc.rule} (a value of the sample)"
+                exc.rule = f"{exc.rule} ({self.what})"
             raise
 
 
