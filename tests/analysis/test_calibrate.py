@@ -157,7 +157,7 @@ def test_bad_settings_are_analysis_errors(settings: dict[str, float], message: s
 
 def test_a_prior_abc_smc_cannot_weigh_is_an_analysis_error(synthetic: Path) -> None:
     choice = parse_prior("gate.lanes", {"dist": "choice", "values": [1, 2]}, "t")
-    with pytest.raises(AnalysisError, match="gate.lanes is choice: ABC-SMC needs a uniform"):
+    with pytest.raises(AnalysisError, match=r"gate\.lanes is choice: ABC-SMC needs a uniform"):
         calibrate(synthetic, [choice], FACTS, FAST)
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from crossing_sim.cli.common import CONTEXT, DEFAULT_REPS, UserError, experiment_options, friendly
-from crossing_sim.cli.run import execute_study, make_plan, posterior_option, say_where
+from crossing_sim.cli.run import (
+    execute_study,
+    make_plan,
+    posterior_option,
+    say_drawn,
+    say_where,
+)
 from crossing_sim.experiment.compare import compare_points, compare_replications, compare_stored
 from crossing_sim.experiment.design import SCENARIO_KEY, Design, Factor
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -100,6 +106,7 @@ def _run(sources: tuple[Path, ...], independent: bool, reps: int | None, seed: i
         figures = plot_all(target)
     _print(comparison, as_json, elapsed, target)
     if not as_json:
+        say_drawn(prepared)
         say_where(result, target, figures)
     if precision is not None and not comparison["precision_reached"]:
         click.echo(f"note: the cap of {comparison['nights']} nights (--max-reps) was reached "

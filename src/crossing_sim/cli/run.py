@@ -24,6 +24,7 @@ from crossing_sim.cli.common import (
 from crossing_sim.cli.plot import figures_line, plot_all
 from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 from crossing_sim.experiment.executors import choose_executor
+from crossing_sim.experiment.posterior import OverPosterior
 from crossing_sim.experiment.run import Plan
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.experiment.sweep import (
@@ -39,7 +40,7 @@ from crossing_sim.results.store import default_run_dir, named_with
 from crossing_sim.scenario.loading import locate, read_toml
 
 __all__ = ["execute_study", "make_plan", "posterior_option", "precision_reached", "run",
-           "say_where", "sweep", "warn_if_imprecise"]
+           "say_drawn", "say_where", "sweep", "warn_if_imprecise"]
 
 #: ``--posterior FILE``: every night draws its values from a calibration's posterior sample.
 posterior_option = click.option(
@@ -84,8 +85,18 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
                                **({"figures": figures} if figures else {})}, indent=2))
     else:
         click.echo(render_summary(summary, elapsed))
+        say_drawn(prepared)
         say_where(result, target, figures)
     warn_if_imprecise(reached, precision, plan)
+
+
+def say_drawn(prepared: Sequence[Any]) -> None:
+    """Say which posterior sample the nights drew their values from, if any."""
+    drawn = {p.scenario.sample.path: len(p.scenario.sample.rows) for p in prepared
+             if isinstance(p.scenario, OverPosterior) and p.scenario.sample is not None}
+    for path, rows in drawn.items():
+        click.echo(f"\nEach night drew its uncertain values from the posterior sample {path} "
+                   f"({rows} rows; night i takes the same row in every scenario)")
 
 
 def precision_reached(summaries: Sequence[dict[str, Any]], precision: float | None) -> bool:
@@ -176,6 +187,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
         warn_if_imprecise(reached, precision, plan)
         return
     click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
+    say_drawn(prepared)
     say_where(result, target, figures)
     warn_if_imprecise(precision_reached(result.summaries, precision), precision, plan)
 

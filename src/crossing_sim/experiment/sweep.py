@@ -157,6 +157,9 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
                     "points": [{"point": p.index, "values": p.values, "base": str(p.base),
                                 "scenario_files": list(p.resolved.files),
                                 "scenario_sha256": p.resolved.digest,
+                                **({"posterior": p.scenario.sample.path}
+                                   if isinstance(p.scenario, OverPosterior)
+                                   and p.scenario.sample is not None else {}),
                                 "scenario_toml": p.resolved.to_toml()} for p in prepared]}
         state = store.open(spec, manifest)
         if state == "complete":
