@@ -68,6 +68,27 @@ def test_compared_scenarios_take_the_same_row_on_the_same_night(
     assert "posterior_sha256" in json.dumps(manifest)
 
 
+def test_a_what_ifs_own_change_wins_over_the_sample(files: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
+    """A lever the what-if sets otherwise than the base stays on every night; the rest of
+    the sample's keys still vary night by night (and a swept key stays the sweep's)."""
+    scenario, sample = files
+    other = tmp_path / "more_people.toml"
+    other.write_text('extends = "tiny.toml"\n[population]\nexpected = 50\n',
+                     encoding="utf-8")
+    factor = Factor(SCENARIO_KEY, (str(scenario), str(other)))
+    base, more = prepare(scenario, (), [factor], Design(), posterior=sample)
+    assert isinstance(more.scenario, OverPosterior)
+    assert more.scenario.own == {"population.expected"}
+    nights = {more.scenario.night(2018, i) for i in range(30)}
+    assert {n.population.expected for n in nights} == {50}
+    assert len({n.gate.screening_per_person for n in nights}) == 3
+    swept = prepare(scenario, (), [Factor("population.expected", (20, 25))], Design(),
+                    posterior=sample)
+    assert [p.scenario.night(2018, 0).population.expected for p in swept] == [20, 25]
+    assert base.scenario.own == frozenset()  # type: ignore[attr-defined]
+
+
 def test_a_scenario_names_its_sample_and_the_flag_overrides_it(
         files: tuple[Path, Path], tmp_path: Path) -> None:
     scenario, sample = files

@@ -8,6 +8,11 @@ scenario keys, one row per equally likely draw, values written as in a scenario 
 ``SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, i))``'s draw from ``0 .. rows - 1``: it
 depends on the replication index alone, so night ``i`` of every compared scenario has the
 same inputs and their difference stays paired.
+
+A compared scenario's own changes win over the sample: where a what-if sets a key of the
+sample otherwise than the base scenario (``gate.close = "04:00"``), or a sweep varies it, its
+value is used on every night, and the sample sets the rest. In a comparison or a sweep, the
+base scenario's sample (``--posterior``, or the base's ``posterior`` key) is every point's.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import copy
 import csv
 import hashlib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Final
@@ -28,7 +33,7 @@ from crossing_sim.scenario.loading import Resolved, _set, build_scenario, resolv
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["POSTERIOR_STREAM", "OverPosterior", "Parsed", "PosteriorSample", "over_posterior",
-           "posterior_csv", "read_posterior", "row_of"]
+           "own_keys", "posterior_csv", "read_posterior", "row_of", "value_at"]
 
 #: The spawn key of the stream that picks each night's row (far above any point index).
 POSTERIOR_STREAM: Final = 2**31 - 4
@@ -129,6 +134,22 @@ def posterior_csv(keys: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
+def value_at(resolved: Resolved, key: str) -> object:
+    """The value a resolved scenario gives a dotted key (None if it gives none)."""
+    node: object = resolved.table
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def own_keys(resolved: Resolved, reference: Resolved, keys: Iterable[str]) -> set[str]:
+    """The ``keys`` a scenario sets otherwise than the reference (a compared scenario's
+    lever): over a posterior, its own value wins there."""
+    return {k for k in keys if value_at(resolved, k) != value_at(reference, k)}
+
+
 def row_of(seed: int, replication: int, rows: int) -> int:
     """The sample row night ``replication`` takes (the same in every scenario)."""
     ss = np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM, replication))
@@ -145,6 +166,7 @@ class OverPosterior(Scenario):
 
     parsed: Parsed | None = None
     sample: PosteriorSample | None = None
+    own: frozenset[str] = frozenset()  # the sample's keys this scenario keeps its own value of
     token: str = ""  # the scenario's and the sample's digests: what the cache knows it by
 
     def night(self, seed: int, replication: int) -> Scenario:
@@ -165,18 +187,21 @@ def _built(token: str, row: int, over: OverPosterior) -> Scenario:
         assert over.sample is not None
         if len(_BUILT) >= 8192:
             _BUILT.clear()
-        found = _BUILT[token, row] = over.parsed.build(over.sample.values(row))
+        values = {k: v for k, v in over.sample.values(row).items() if k not in over.own}
+        found = _BUILT[token, row] = over.parsed.build(values)
     return found
 
 
 def over_posterior(scenario: Scenario, resolved: Resolved, sample: PosteriorSample,
-                   ) -> OverPosterior:
-    """``scenario`` (built from ``resolved``) with each night's values from ``sample``;
-    every row is built once here, so a value the scenario rejects fails before any work."""
+                   own: Iterable[str] = ()) -> OverPosterior:
+    """``scenario`` (built from ``resolved``) with each night's values from ``sample``, but
+    for the keys in ``own`` (a what-if's lever, a swept key: the scenario's value wins).
+    Every row is built once here, so a value the scenario rejects fails before any work."""
     parsed = Parsed(resolved, sample.path)
-    token = f"{resolved.digest}:{sample.digest}"
+    kept = frozenset(own) & set(sample.keys)
+    token = f"{resolved.digest}:{sample.digest}:{','.join(sorted(kept))}"
     over = OverPosterior(**{f.name: getattr(scenario, f.name) for f in fields(Scenario)},
-                         parsed=parsed, sample=sample, token=token)
+                         parsed=parsed, sample=sample, own=kept, token=token)
     for row in range(len(sample.rows)):
         _built(token, row, over)
     return over

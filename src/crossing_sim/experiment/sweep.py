@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,13 @@ from crossing_sim.experiment.design import (
     sweep_error,
 )
 from crossing_sim.experiment.executors import Executor, choose_executor
-from crossing_sim.experiment.posterior import OverPosterior, over_posterior, read_posterior
+from crossing_sim.experiment.posterior import (
+    OverPosterior,
+    PosteriorSample,
+    over_posterior,
+    own_keys,
+    read_posterior,
+)
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -71,12 +77,31 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
         rest = {k: v for k, v in values.items() if k != SCENARIO_KEY}
         source = f"{param('vary')} (point {index}: {describe(values)})" if values else param("vary")
         resolved = resolve(base, overrides, rest, source)
-        built = build_scenario(resolved)
-        sample = posterior or resolved.posterior
-        if sample is not None:
-            built = over_posterior(built, resolved, read_posterior(sample))
-        prepared.append(Point(index, base, dict(values), resolved, built, changes(overrides)))
-    return prepared
+        prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved),
+                              changes(overrides)))
+    return _over_posterior(prepared, posterior, [f.key for f in factors])
+
+
+def _over_posterior(prepared: list[Point], posterior: str | Path | None,
+                    varied: Sequence[str]) -> list[Point]:
+    """Points over a posterior sample (:mod:`crossing_sim.experiment.posterior`): the one
+    given, else the base point's, else each point's own; a lever or a swept key stays."""
+    shared = posterior or prepared[0].resolved.posterior
+    samples: dict[str, PosteriorSample] = {}
+    out = []
+    for p in prepared:
+        path = shared or p.resolved.posterior
+        if path is None:
+            out.append(p)
+            continue
+        if str(path) not in samples:
+            samples[str(path)] = read_posterior(path)
+        sample = samples[str(path)]
+        own = own_keys(p.resolved, prepared[0].resolved, sample.keys) | {
+            k for k in sample.keys for v in varied
+            if k == v or k.startswith(f"{v}.") or v.startswith(f"{k}.")}
+        out.append(replace(p, scenario=over_posterior(p.scenario, p.resolved, sample, own)))
+    return out
 
 
 def changes(overrides: Sequence[str]) -> tuple[str, ...]:
