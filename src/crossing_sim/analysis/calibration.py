@@ -32,7 +32,7 @@ import numpy as np
 
 from crossing_sim.analysis.distance import GROUPS, excess, fact_values, select
 from crossing_sim.analysis.parameters import Prior
-from crossing_sim.analysis.smc import Fit, SmcSettings, fit
+from crossing_sim.analysis.smc import BatchSampler, Fit, SmcSettings, fit
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
@@ -63,8 +63,8 @@ SEEDING: Final = (
 class Settings:
     """How a calibration is run."""
 
-    population: int = 400  # particles per ABC-SMC generation
-    generations: int = 8  # at most
+    population: int = 300  # particles per ABC-SMC generation
+    generations: int = 6  # at most
     min_acceptance: float = 0.02  # stop when fewer proposals than this are kept
     max_nights: int = 100_000  # per fit
     rows: int = 400  # rows of the posterior sample file
@@ -212,11 +212,12 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], facts: dict[str, Fa
     groups = [(name, select(facts, name)) for name in GROUPS] if settings.holdout else []
     plan = [("all", dict(facts)), *((n, f) for n, f in groups if f and len(f) < len(facts))]
     bar = _bar(settings, len(plan), progress)
+    sampler = BatchSampler(settings.seed, workers)  # one pool of workers for every fit
     try:
         for k, (name, chosen) in enumerate(plan):
             bar.set_description(f"fit on {name} facts")
             fitted = fit(parsed, priors, chosen, settings.smc(), workers,
-                         on_batch=lambda acc, _n: bar.update(acc))
+                         on_batch=lambda acc, _n: bar.update(acc), sampler=sampler)
             rows = fitted.resample(np.random.default_rng(np.random.SeedSequence(
                 settings.seed, spawn_key=(CALIBRATION_PRIORS, k + 1))), settings.rows)
             predictive = _predict(parsed, priors, rows, facts, settings, executor)
@@ -224,6 +225,7 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], facts: dict[str, Fa
             bar.n = (k + 1) * settings.population * (settings.generations + 1)
             bar.refresh()
     finally:
+        sampler.close()
         bar.close()
     return result
 

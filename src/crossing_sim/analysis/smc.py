@@ -56,8 +56,8 @@ PROPOSALS_STREAM: Final = 2**31 - 6
 class SmcSettings:
     """How ABC-SMC runs: particles per generation and when it stops."""
 
-    population: int = 400
-    generations: int = 8  # at most
+    population: int = 300
+    generations: int = 6  # at most
     min_acceptance: float = 0.02  # stop once fewer than this share of proposals is kept
     max_nights: int = 200_000  # stop once this many nights were simulated
     seed: int = 2018
@@ -308,8 +308,11 @@ def _quiet() -> Iterator[None]:
 
 
 def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], settings: SmcSettings,
-        workers: int = 1, on_batch: Callable[[int, int], None] | None = None) -> Fit:
-    """ABC-SMC of ``priors`` against ``facts`` (see the module's docstring)."""
+        workers: int = 1, on_batch: Callable[[int, int], None] | None = None,
+        sampler: Any = None) -> Fit:
+    """ABC-SMC of ``priors`` against ``facts`` (see the module's docstring). A
+    :func:`BatchSampler` given is used (its pool kept for the next fit); otherwise one is
+    made, with ``workers`` processes, and closed."""
     import pyabc
 
     names = _names(priors)
@@ -318,7 +321,9 @@ def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], setting
     model = NightModel(parsed, priors, facts, settings.seed)
     distance = pyabc.AdaptivePNormDistance(p=2, scale_function=fact_scale,
                                            max_scale_weight_ratio=100)
-    sampler = BatchSampler(settings.seed, workers, on_batch)
+    own = sampler is None
+    sampler = BatchSampler(settings.seed, workers) if own else sampler
+    sampler.on_batch = on_batch
     with tempfile.TemporaryDirectory(prefix="crossing-abc-") as tmp, _quiet():
         try:
             abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population,
@@ -330,7 +335,8 @@ def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], setting
             frame, weights = history.get_distribution(m=0, t=history.max_t)
             populations = history.get_all_populations()
         finally:
-            sampler.close()
+            if own:
+                sampler.close()
     particles = frame[names].to_numpy(dtype=np.float64)
     gens = []
     for _, row in populations[populations["t"] >= 0].iterrows():

@@ -85,9 +85,9 @@ Examples:
 @click.option("--facts", "fact_names", multiple=True, metavar="NAME",
               help="Fit on this fact of the scenario's [observed] section (repeatable) "
                    "[default: every fact it states]; change a fact with --set observed.NAME=.")
-@click.option("--population", type=click.IntRange(10, 100_000), default=400,
+@click.option("--population", type=click.IntRange(10, 100_000), default=300,
               show_default=True, help="Particles per ABC-SMC generation.")
-@click.option("--generations", type=click.IntRange(1, 100), default=8, show_default=True,
+@click.option("--generations", type=click.IntRange(1, 100), default=6, show_default=True,
               help="ABC-SMC generations at most.")
 @click.option("--min-acceptance", type=click.FloatRange(0, 1, max_open=True), default=0.02,
               show_default=True, help="Stop when fewer proposals than this are kept.")
