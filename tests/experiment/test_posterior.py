@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY, invoke
 
+from conftest import TINY, invoke
 from crossing_sim.errors import ScenarioError
 from crossing_sim.experiment.design import SCENARIO_KEY, Design, Factor
 from crossing_sim.experiment.posterior import OverPosterior, read_posterior, row_of
