@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -95,8 +96,11 @@ def say_drawn(prepared: Sequence[Any]) -> None:
     drawn = {p.scenario.sample.path: len(p.scenario.sample.rows) for p in prepared
              if isinstance(p.scenario, OverPosterior) and p.scenario.sample is not None}
     for path, rows in drawn.items():
-        click.echo(f"\nEach night drew its uncertain values from the posterior sample {path} "
-                   f"({rows} rows; night i takes the same row in every scenario)")
+        shown = Path(os.path.relpath(path)) if not Path(path).is_absolute() or Path(
+            path).resolve().is_relative_to(Path.cwd().resolve()) else Path(path)
+        click.echo(f"\nEach night drew its uncertain values from the posterior sample "
+                   f"{shown.as_posix()} ({rows} rows; night i takes the same row in every "
+                   "scenario)")
 
 
 def precision_reached(summaries: Sequence[dict[str, Any]], precision: float | None) -> bool:
