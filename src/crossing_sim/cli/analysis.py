@@ -29,7 +29,7 @@ from crossing_sim.experiment.executors import SMALL_STUDY, choose_executor
 from crossing_sim.experiment.posterior import posterior_csv
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.report.analysis import render_calibration, render_sensitivity
-from crossing_sim.results.store import default_run_dir, write_atomic
+from crossing_sim.results.store import default_run_dir, new_folder, write_atomic
 from crossing_sim.scenario.loading import load_scenario
 
 __all__ = ["COMMANDS", "calibrate", "sensitivity"]
@@ -130,6 +130,7 @@ def calibrate(scenario: Path, priors_path: Path, fact_names: tuple[str, ...], po
                             min_acceptance=min_acceptance, max_nights=max_nights, rows=rows,
                             predictive=predictive, holdout=holdout, seed=seed)
     target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")
+    new_folder(target)  # before minutes of work: an earlier result is never overwritten
     command = ["crossing-sim", *sys.argv[1:]]
     started = time.perf_counter()
     workers = jobs or os.cpu_count() or 1
