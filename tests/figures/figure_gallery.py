@@ -200,7 +200,6 @@ def rerun() -> None:
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         shutil.rmtree(target / "batches", ignore_errors=True)
     from crossing_sim.analysis.calibration import Settings, calibrate
-    from crossing_sim.analysis.observed import observed_of
     from crossing_sim.analysis.parameters import read_priors, read_ranges
     from crossing_sim.analysis.sensitivity import sensitivity
     from crossing_sim.scenario.loading import load_scenario
@@ -208,9 +207,9 @@ def rerun() -> None:
     base = ROOT / "scenarios" / "baseline.toml"
     made = {
         "calibration": calibrate(base, read_priors(ROOT / "scenarios" / "priors.toml"),
-                                 observed_of(load_scenario(base)),
-                                 Settings(samples=600, accept=0.1, predictive=300,
-                                          check_reps=100)),
+                                 load_scenario(base).observed.facts(),
+                                 Settings(population=60, generations=2, rows=200,
+                                          predictive=200)),
         "morris": sensitivity(base, read_ranges(ROOT / "scenarios" / "ranges.toml"), "morris",
                               samples=8, reps=4),
         "sobol": sensitivity(base, read_ranges(ROOT / "scenarios" / "ranges.toml"), "sobol",

@@ -1,246 +1,251 @@
-"""Calibration: which values of uncertain scenario keys make the model's night look like the real
-one, by approximate Bayesian computation (ABC) with rejection.
+"""Calibration: which values of a scenario's uncertain keys make its simulated nights look like
+the real one, on several observed facts at once, by ABC-SMC (pyabc).
 
-1. Draw ``samples`` parameter sets from the priors (one Generator, from
-   ``SeedSequence(seed, spawn_key=(PRIOR_STREAM,))``).
-2. Simulate one night with each: draw ``i`` is point ``i`` of an experiment, replication 0,
-   so its random numbers come from ``SeedSequence(seed, spawn_key=(i, 0))`` as in any sweep,
-   and the result is the same for any number of workers.
-3. Measure the distance between that night and the observed one: ``|crossed - 422|`` people
-   for one statistic; for several, the Euclidean distance after dividing each by its spread
-   over all draws (1.4826 x its median absolute deviation).
-4. Keep the draws within a tolerance (``tolerance``), or the closest fraction (``accept``,
-   with every draw tied with the last one kept): they are a sample of the approximate
-   posterior.
+1. The facts are the scenario's ``[observed]`` section (or some of them): exact counts
+   (``crossed``, ``buses_used``) and clock intervals (``first_crossing``, ``busiest_hour``,
+   ``last_crossing``, ``last_bus_departure``). A night's distance from them is 0 inside every
+   interval and grows with the gaps outside, each fact divided by an adaptive scale
+   (:mod:`crossing_sim.analysis.distance`, :mod:`crossing_sim.analysis.smc`).
+2. ABC-SMC draws from the priors, simulates one night per draw and keeps the closest, then
+   perturbs and narrows over generations. One night per draw, compared with the one real
+   night, keeps the night-to-night chance in the posterior.
+3. The posterior sample is the last generation resampled to equally likely rows: the file
+   ``run``, ``sweep`` and ``compare`` take as ``--posterior``.
+4. Held out: the same fit on the counts alone and on the timing facts alone; each predicts
+   the facts it did not see (posterior predictive nights, 90 % intervals). A fact the fit
+   used tests nothing when it is predicted back; a held-out one does.
 
-One simulated night per draw, compared with the one real night, is what makes the kept
-draws a sample from the posterior given that night: comparing the mean of many simulated
-nights with 422 would calibrate the expected count, ignore the night-to-night chance the real
-count also had, and give too narrow a posterior.
-
-The posterior predictive distribution is made of new nights of the kept draws (their
-replications 1, 2, ...); the calibrated scenario sets each key to its posterior median.
-
-The statistics that can be observed are in :mod:`crossing_sim.analysis.observed`; writing
-a calibration's folder and its calibrated scenario in
-:mod:`crossing_sim.analysis.calibration_files`; its text in :mod:`crossing_sim.report.analysis`.
+Writing the folder is :mod:`crossing_sim.analysis.calibration_files`; the text is
+:mod:`crossing_sim.report.analysis`.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-from numpy.typing import NDArray
 
-from crossing_sim.analysis.observed import Observed, statistics
-from crossing_sim.analysis.parameters import Prior, build_points
-from crossing_sim.arrays import FloatArray, IntArray
+from crossing_sim.analysis.distance import GROUPS, excess, fact_values, select
+from crossing_sim.analysis.parameters import Prior
+from crossing_sim.analysis.smc import BatchSampler, Fit, SmcSettings, fit
+from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
-from crossing_sim.experiment.replications import Replications, Task
+from crossing_sim.experiment.posterior import Parsed, PosteriorSample, over_posterior
 from crossing_sim.experiment.run import Plan, run_experiment
-from crossing_sim.experiment.seeding import CALIBRATION_PRIORS, DEFAULT_SEED, stream_rng
-from crossing_sim.results.batches import Batch, unpacked
-from crossing_sim.scenario.loading import build_scenario, resolve
+from crossing_sim.experiment.seeding import CALIBRATION_PRIORS, DEFAULT_SEED
+from crossing_sim.scenario.facts import Fact
+from crossing_sim.scenario.loading import build_scenario
 
-__all__ = ["LEVELS", "PRIOR_STREAM", "SEEDING", "BoolArray", "Calibration", "Settings",
-           "calibrate"]
+__all__ = ["FITS", "LEVELS", "SEEDING", "Calibration", "Check", "Settings", "calibrate",
+           "weighted_summary"]
 
-BoolArray = NDArray[np.bool_]
-
-#: The spawn key of the Generator that draws from the priors (points use (point, rep)).
-PRIOR_STREAM: Final = CALIBRATION_PRIORS
-#: How a calibration's random numbers are seeded (its manifest says so).
-SEEDING: Final = ("priors: SeedSequence(seed, spawn_key=(2**31-1,)); draw i's nights: "
-                  "SeedSequence(seed, spawn_key=(i, replication)), replication 0 decides "
-                  "acceptance, 1.. are its posterior predictive nights")
 #: Posterior quantiles reported (a 90 % interval and the median).
 LEVELS: Final = (0.05, 0.5, 0.95)
-
-
-def _of_replications(reps: Replications, names: Sequence[str]) -> FloatArray:
-    return statistics(reps.fates, reps.left_by_bus, reps.buses_used, names)
-
-
-def _of_batch(batch: Batch, names: Sequence[str]) -> FloatArray:
-    return statistics(batch.fates, batch.left_by_bus, batch.buses_used, names)
+#: The fits of a calibration: on every fact, then (held-out checks) on each group alone.
+FITS: Final = ("all", *GROUPS)
+#: How a calibration's random numbers are seeded (its manifest says so).
+SEEDING: Final = (
+    "priors' widths: SeedSequence(seed, spawn_key=(2**31-1,)); a draw's night: "
+    "SeedSequence(seed, spawn_key=(2**31-5, hash of the drawn values)); pyabc's proposals, "
+    "batch b of generation t: SeedSequence(seed, spawn_key=(2**31-6, t+1, b)) into numpy's "
+    "global generator (restored after); resampling fit k: SeedSequence(seed, spawn_key="
+    "(2**31-1, k+1)); predictive night i: SeedSequence(seed, spawn_key=(i,)), its row "
+    "SeedSequence(seed, spawn_key=(2**31-4, i))")
 
 
 @dataclass(frozen=True)
 class Settings:
     """How a calibration is run."""
 
-    samples: int = 2000  # parameter sets drawn from the priors (one night each)
+    population: int = 300  # particles per ABC-SMC generation
+    generations: int = 6  # at most
+    min_acceptance: float = 0.02  # stop when fewer proposals than this are kept
+    max_nights: int = 100_000  # per fit
+    rows: int = 400  # rows of the posterior sample file
+    predictive: int = 1000  # posterior predictive nights per fit
+    holdout: bool = True  # also fit the counts alone and the timing alone
     seed: int = DEFAULT_SEED
-    accept: float = 0.05  # keep the closest fraction of the draws (without a tolerance)
-    tolerance: float | None = None  # or keep the draws within this distance
-    predictive: int = 2000  # posterior predictive nights in all (at least one per kept draw)
-    check_reps: int = 500  # nights of the calibrated scenario
 
     def __post_init__(self) -> None:
-        if self.samples < 2:
-            raise AnalysisError(f"{param('samples')} = {show_value(self.samples)}: a "
-                                "calibration needs at least 2 samples")
-        if not 0 < self.accept <= 1:
-            raise AnalysisError(f"{param('accept')} = {show_value(self.accept)}: must be a "
-                                "fraction in (0, 1]")
+        for name, value, least in (("population", self.population, 10),
+                                   ("generations", self.generations, 1),
+                                   ("rows", self.rows, 2), ("predictive", self.predictive, 2)):
+            if value < least:
+                raise AnalysisError(f"{param(name)} = {show_value(value)}: must be at least "
+                                    f"{least}")
+        if not 0 <= self.min_acceptance < 1:
+            raise AnalysisError(f"{param('min_acceptance')} = "
+                                f"{show_value(self.min_acceptance)}: a fraction in [0, 1)")
+
+    def smc(self) -> SmcSettings:
+        return SmcSettings(self.population, self.generations, self.min_acceptance,
+                           self.max_nights, self.seed)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fit and its posterior predictive nights: which facts it used, what it predicts."""
+
+    name: str  # "all", "counts" or "timing"
+    fit: Fit
+    rows: FloatArray  # the fit's posterior, resampled to equally likely rows
+    predictive: FloatArray  # (nights, facts): every fact's measure on nights over ``rows``
+
+    @property
+    def used(self) -> list[str]:
+        return list(self.fit.facts)
 
 
 @dataclass
 class Calibration:
-    """A finished calibration: every draw, its night, which were kept, and what follows."""
+    """A finished calibration: the fits, the posterior sample and the predictive checks."""
 
     scenario: Path
     overrides: tuple[str, ...]
     priors: tuple[Prior, ...]
-    observed: tuple[Observed, ...]
+    facts: dict[str, Fact]
     settings: Settings
-    draws: FloatArray  # (samples, priors): numbers in each prior's written unit
-    stats: FloatArray  # (samples, observed): the simulated night of each draw
-    scales: FloatArray  # what each statistic's difference is divided by
-    distance: FloatArray  # (samples,)
-    tolerance: float
-    accepted: BoolArray  # (samples,)
-    predictive: FloatArray  # (nights, observed): new nights of the kept draws
-    predictive_draw: IntArray  # (nights,): the draw each predictive night belongs to
-    calibrated: dict[str, object]  # key -> scenario value (posterior median)
-    check: FloatArray = field(default_factory=lambda: np.empty((0, 0)))  # calibrated nights
+    prior_draws: FloatArray  # (draws, priors): for the priors' own quantiles
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def keys(self) -> list[str]:
         return [p.key for p in self.priors]
 
     @property
-    def runs(self) -> int:
-        """Simulated nights in all (draws, predictive, calibrated check)."""
-        return int(self.settings.samples + len(self.predictive) + len(self.check))
+    def main(self) -> Check:
+        return self.checks[0]
+
+    @property
+    def nights(self) -> int:
+        """Simulated nights in all (every fit and every predictive check)."""
+        return sum(c.fit.nights + len(c.predictive) for c in self.checks)
+
+    def sample(self) -> PosteriorSample:
+        """The posterior sample (of the fit on every fact), as scenario values."""
+        rows = tuple(tuple(p.value(float(x)) for p, x in zip(self.priors, row, strict=True))
+                     for row in self.main.rows)
+        return PosteriorSample("(calibration)", tuple(self.keys), rows)
 
     def posterior(self) -> list[dict[str, Any]]:
-        """Each key's prior and posterior: mean, sd, 5/50/95 % quantiles, and how much the
-        90 % interval shrank (1 - posterior width / prior width)."""
-        kept = self.draws[self.accepted]
+        """Each key's prior and posterior (mean, sd, 5/50/95 %) and how much its 90 %
+        interval shrank (1 - posterior width / prior width) in each fit."""
         out = []
         for j, prior in enumerate(self.priors):
-            before, after = _summary(self.draws[:, j]), _summary(kept[:, j])
+            before = weighted_summary(self.prior_draws[:, j])
             width = before["q95"] - before["q05"]
-            shrink = 1 - (after["q95"] - after["q05"]) / width if width > 0 else None
-            out.append({"key": prior.key, "unit": prior.unit, "prior_written": prior.written,
-                        "prior": before, "posterior": after,
-                        "shrinkage_90": shrink, "calibrated": self.calibrated[prior.key]})
+            row: dict[str, Any] = {"key": prior.key, "unit": prior.unit,
+                                   "prior_written": prior.written, "prior": before}
+            for check in self.checks:
+                after = weighted_summary(check.fit.particles[:, j], check.fit.weights)
+                row.setdefault("posterior", after)
+                row.setdefault("by_fit", {})[check.name] = {
+                    **after, "shrinkage_90": 1 - (after["q95"] - after["q05"]) / width
+                    if width > 0 else None}
+            row["shrinkage_90"] = row["by_fit"]["all"]["shrinkage_90"]
+            out.append(row)
         return out
 
     def predictive_summary(self) -> list[dict[str, Any]]:
-        """Each observed statistic's posterior predictive distribution, and where the
-        observed value falls in it."""
+        """For every fit and fact: the posterior predictive 5-95 % interval, the share of
+        nights consistent with the fact, and whether the fact was used (or held out)."""
         out = []
-        for j, obs in enumerate(self.observed):
-            values = self.predictive[:, j]
-            checked = self.check[:, j] if self.check.size else np.empty(0)
-            out.append({
-                "statistic": obs.name, "observed": obs.value,
-                "predictive": _summary(values),
-                "inside_90": bool(_summary(values)["q05"] <= obs.value
-                                  <= _summary(values)["q95"]),
-                "p_at_most": float(np.mean(values <= obs.value)),
-                "calibrated_scenario": _summary(checked) if checked.size else None,
-            })
+        for check in self.checks:
+            for j, (name, fact) in enumerate(self.facts.items()):
+                values = check.predictive[:, j]
+                kept = values[~np.isnan(values)]
+                q05, q50, q95 = (float(v) for v in np.quantile(kept, LEVELS)) if kept.size \
+                    else (math.nan,) * 3
+                out.append({
+                    "fit": check.name, "fact": name, "observed": fact.describe(),
+                    "unit": fact.unit, "low": fact.low if math.isfinite(fact.low) else None,
+                    "high": fact.high if math.isfinite(fact.high) else None,
+                    "used": name in check.used, "q05": q05, "q50": q50, "q95": q95,
+                    "share_consistent": float(fact.holds(values).mean()),
+                    "p_at_most": float(np.mean(values <= fact.high)),
+                    "inside_90": bool(q05 <= fact.high and q95 >= fact.low),
+                    "mean_excess": float(excess(values[:, None], [fact]).mean()),
+                })
         return out
 
 
-def _summary(x: FloatArray) -> dict[str, float]:
-    q05, q50, q95 = (float(v) for v in np.quantile(x, LEVELS))
-    return {"mean": float(x.mean()), "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+def weighted_summary(x: FloatArray, w: FloatArray | None = None) -> dict[str, float]:
+    """Mean, sd and the :data:`LEVELS` quantiles of ``x`` with weights ``w``."""
+    w = np.full(x.size, 1 / x.size) if w is None else w / w.sum()
+    order = np.argsort(x)
+    cdf = np.cumsum(w[order]) - w[order] / 2
+    q05, q50, q95 = (float(v) for v in np.interp(LEVELS, cdf, x[order]))
+    mean = float(np.sum(w * x))
+    return {"mean": mean, "sd": float(np.sqrt(np.sum(w * (x - mean) ** 2))),
             "q05": q05, "q50": q50, "q95": q95}
 
 
-# --- running ----------------------------------------------------------------------------------
-
-
-def calibrate(scenario: str | Path, priors: Sequence[Prior], observed: Sequence[Observed],
+def calibrate(scenario: str | Path, priors: Sequence[Prior], facts: dict[str, Fact],
               settings: Settings = Settings(), overrides: Sequence[str] = (),
-              executor: Executor | None = None, progress: bool = False,
+              executor: Executor | None = None, workers: int = 1, progress: bool = False,
               source: str = "priors") -> Calibration:
-    """Rejection ABC of ``priors`` against ``observed``; see the module's docstring.
-
-    Every draw's scenario is built and validated before any night is simulated (a
-    ScenarioError names ``source``, the priors file, for a value a key cannot take).
-    """
+    """ABC-SMC of ``priors`` against ``facts``, with held-out checks; see the module."""
     if not priors:
         raise ScenarioError(rule="a calibration needs at least one prior", file=source)
-    if not observed:
-        raise ScenarioError(rule="a calibration needs an observed statistic, e.g. crossed=422",
-                            file=param("observed"))
-    names = [o.name for o in observed]
-    if len(set(names)) != len(names):
-        raise ScenarioError(rule="is observed twice", key=names[0], file=param("observed"))
+    if not facts:
+        raise ScenarioError(rule="a calibration needs at least one observed fact",
+                            key=param("facts"))
+    keys = [p.key for p in priors]
+    if len(set(keys)) != len(keys):
+        raise ScenarioError(rule="has two priors", key=keys[0], file=source)
+    parsed = Parsed.read(scenario, overrides, source)
     executor = executor or SerialExecutor()
-    n = settings.samples
-    rng = stream_rng(settings.seed, PRIOR_STREAM)
-    draws = np.column_stack([p.sample(rng, n) for p in priors]).reshape(n, len(priors))
-    points = [{p.key: p.value(float(x)) for p, x in zip(priors, row, strict=True)}
-              for row in draws]
-    scenarios = build_points(scenario, overrides, points, source)
-
-    # each draw its own nights (independent points): ABC compares draws under fresh noise
-    reps = run_experiment(Plan(scenarios, settings.seed, 1, paired=False), executor,
-                          progress=progress)
-    stats = np.vstack([_of_replications(r, names) for r in reps])
-    target = np.array([o.value for o in observed])
-    scales = _scales(stats)
-    distance = np.sqrt((((stats - target) / scales) ** 2).sum(axis=1))
-    tolerance, accepted = _accept(distance, settings)
-
-    kept = np.flatnonzero(accepted)
-    per_draw = max(1, math.ceil(settings.predictive / kept.size))
-    tasks = [Task(int(i), 1, per_draw, paired=False) for i in kept]
-    batches = sorted((unpacked(b) for b in executor.run(scenarios, settings.seed, tasks)),
-                     key=lambda b: (b.point, int(b.replication[0])))
-    predictive = np.vstack([_of_batch(b, names) for b in batches])
-    predictive_draw = np.concatenate([np.full(len(b), b.point) for b in batches])
-
-    calibrated = {p.key: p.value(_round(float(np.median(draws[accepted, j]))))
-                  for j, p in enumerate(priors)}
-    result = Calibration(Path(scenario), tuple(overrides), tuple(priors), tuple(observed),
-                         settings, draws, stats, scales, distance, tolerance, accepted,
-                         predictive, predictive_draw.astype(np.int64), calibrated)
-    if settings.check_reps > 0:
-        model = build_scenario(resolve(scenario, overrides, calibrated, source))
-        checked = run_experiment(Plan([model], settings.seed, settings.check_reps), executor)
-        result.check = _of_replications(checked[0], names)
+    rng = np.random.default_rng(np.random.SeedSequence(settings.seed,
+                                                       spawn_key=(CALIBRATION_PRIORS,)))
+    prior_draws = np.column_stack([p.sample(rng, 20_000) for p in priors])
+    # every prior's extremes must make a valid scenario before any night is run
+    for corner in (prior_draws.min(axis=0), prior_draws.max(axis=0)):
+        parsed.build({p.key: p.value(float(x)) for p, x in zip(priors, corner, strict=True)})
+    result = Calibration(Path(scenario), tuple(overrides), tuple(priors), dict(facts),
+                         settings, prior_draws)
+    groups = [(name, select(facts, name)) for name in GROUPS] if settings.holdout else []
+    plan = [("all", dict(facts)), *((n, f) for n, f in groups if f and len(f) < len(facts))]
+    bar = _bar(settings, len(plan), progress)
+    sampler = BatchSampler(settings.seed, workers)  # one pool of workers for every fit
+    try:
+        for k, (name, chosen) in enumerate(plan):
+            bar.set_description(f"fit on {name} facts")
+            fitted = fit(parsed, priors, chosen, settings.smc(), workers,
+                         on_batch=lambda acc, _n: bar.update(acc), sampler=sampler)
+            rows = fitted.resample(np.random.default_rng(np.random.SeedSequence(
+                settings.seed, spawn_key=(CALIBRATION_PRIORS, k + 1))), settings.rows)
+            predictive = _predict(parsed, priors, rows, facts, settings, executor)
+            result.checks.append(Check(name, fitted, rows, predictive))
+            bar.n = (k + 1) * settings.population * (settings.generations + 1)
+            bar.refresh()
+    finally:
+        sampler.close()
+        bar.close()
     return result
 
 
-def _scales(stats: FloatArray) -> FloatArray:
-    """One statistic: 1 (its distance is in people); several: each one's robust spread."""
-    if stats.shape[1] == 1:
-        return np.ones(1)
-    mad = 1.4826 * np.median(np.abs(stats - np.median(stats, axis=0)), axis=0)
-    sd = stats.std(axis=0)
-    return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+def _predict(parsed: Parsed, priors: Sequence[Prior], rows: FloatArray, facts: dict[str, Fact],
+             settings: Settings, executor: Executor) -> FloatArray:
+    """New nights over the posterior rows (as ``run --posterior`` would run them)."""
+    sample = PosteriorSample("(calibration)", tuple(p.key for p in priors),
+                             tuple(tuple(p.value(float(x)) for p, x in
+                                         zip(priors, row, strict=True)) for row in rows))
+    over = over_posterior(build_scenario(parsed.resolved), parsed.resolved, sample)
+    (reps,) = run_experiment(Plan([over], settings.seed, settings.predictive), executor)
+    return fact_values(reps, list(facts))
 
 
-def _accept(distance: FloatArray, settings: Settings) -> tuple[float, BoolArray]:
-    if settings.tolerance is not None:
-        accepted = distance <= settings.tolerance
-        if accepted.sum() < 2:
-            raise AnalysisError(
-                f"{param('tolerance')} = {show_value(settings.tolerance)}: only "
-                f"{int(accepted.sum())} of {distance.size} draws came within it (the closest "
-                f"was {distance.min():.3g}); raise it, or {param('samples')}")
-        return float(settings.tolerance), accepted
-    k = max(2, math.ceil(settings.accept * distance.size))
-    tolerance = float(np.sort(distance)[k - 1])
-    return tolerance, distance <= tolerance
+def _bar(settings: Settings, fits: int, enabled: bool) -> Any:
+    """A progress bar over the particles every generation of every fit accepts."""
+    from tqdm import tqdm
 
-
-def _round(x: float, digits: int = 4) -> float:
-    """``digits`` significant digits: a calibrated value is not known better than that."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    total = fits * settings.population * (settings.generations + 1)
+    return tqdm(total=total, unit="particle", dynamic_ncols=True, smoothing=0.1,
+                disable=not (enabled and sys.stderr.isatty()))
 

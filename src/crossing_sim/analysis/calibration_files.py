@@ -1,75 +1,91 @@
-"""A calibration on disk: its results folder, and the calibrated scenario as a TOML file.
+"""A calibration on disk: its results folder, its posterior sample, the calibrated scenario.
 
 :func:`write` writes the folder's tables, JSON and TOML (its figures are drawn by
-:mod:`crossing_sim.figures.analysis`); :func:`calibrated_toml` is the calibrated scenario, a
-file that extends the scenario calibrated and sets each key to its posterior median.
+:mod:`crossing_sim.figures.analysis`). :func:`calibrated_toml` is the calibrated scenario: a
+file that extends the scenario calibrated and names the posterior sample, so that each of
+its nights draws its values from the posterior (:mod:`crossing_sim.experiment.posterior`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-import numpy as np
 import tomli_w
 
-from crossing_sim.analysis.calibration import SEEDING, BoolArray, Calibration
-from crossing_sim.analysis.parameters import show_number
+from crossing_sim.analysis.calibration import SEEDING, Calibration
+from crossing_sim.experiment.posterior import posterior_csv
 from crossing_sim.results.provenance import provenance
 from crossing_sim.results.store import new_folder, write_atomic, write_json
 from crossing_sim.scenario.loading import parse_override
 from crossing_sim.version import package_version
 
-__all__ = ["FILES", "calibrated_toml", "write"]
+__all__ = ["DISTANCE", "FILES", "calibrated_toml", "libraries", "sample_name", "write"]
 
 #: The files :func:`write` writes into a calibration's folder, in order.
-FILES: Final = ("manifest.json", "priors.toml", "draws.csv", "accepted.csv",
+FILES: Final = ("manifest.json", "priors.toml", "posterior.csv", "particles.csv",
                 "predictive.csv", "posterior.json", "calibrated.toml")
+#: The distance, in words (the manifest records it).
+DISTANCE: Final = (
+    "each fact's excess: 0 inside its interval (or on its count), else the gap to the nearer "
+    "end in its unit (people, buses, minutes), a missing value 1440; combined by "
+    "pyabc.AdaptivePNormDistance(p=2), each fact weighted by 1 / max(1, the root mean square "
+    "of its excess over the generation's nights, all proposals), weights at most 100 x the "
+    "smallest")
 
 
-def calibrated_toml(result: Calibration, path: Path, command: Sequence[str] = (),
+def libraries() -> dict[str, str]:
+    """The versions of the libraries a calibration ran on."""
+    import numpy as np
+    import pyabc
+    import scipy
+
+    return {"pyabc": pyabc.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
+            "crossing-sim": package_version()}
+
+
+def sample_name(scenario_file: Path) -> str:
+    """The posterior sample written beside a calibrated scenario file."""
+    return f"{scenario_file.stem}_posterior.csv"
+
+
+def calibrated_toml(result: Calibration, path: Path, sample: str, command: Sequence[str] = (),
                     priors_file: str = "") -> str:
     """The calibrated scenario, to be written at ``path``: it extends the calibrated one and
-    sets each key to its posterior median; comments say how it was made."""
+    names the posterior sample ``sample`` (a path relative to ``path``)."""
     s = result.settings
     base = Path(os.path.relpath(result.scenario.resolve(), path.resolve().parent)).as_posix()
-    kept = int(result.accepted.sum())
-    rule = (f"distance <= {result.tolerance:g}" if s.tolerance is not None else
-            f"the closest {100 * s.accept:g} % of the draws (distance <= {result.tolerance:.3g})")
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
+    facts = ", ".join(f"{k} {f.describe()}" for k, f in result.facts.items())
     lines = [
-        f"# Calibrated by approximate Bayesian computation (rejection) against {observed}.",
-        "# Each key below is its posterior median; the rest is as in the scenario it extends.",
+        f"# Calibrated by ABC-SMC (pyabc) against the facts: {facts}.",
+        f"# Each night draws its values of {len(result.priors)} keys from the posterior "
+        f"sample {sample};",
+        "# the rest is as in the scenario it extends.",
         f"# Made by: {' '.join(command) if command else 'crossing_sim.analysis.calibration'}",
         f"# Priors ({priors_file or 'as given'}):",
         *(f"#   \"{p.key}\" = {p.describe()}" for p in result.priors),
-        f"# Samples: {s.samples} draws, one night each; seed {s.seed}; kept {kept}: {rule}.",
+        f"# {s.population} particles a generation, {len(result.main.fit.generations)} "
+        f"generations, {result.main.fit.nights} nights; seed {s.seed}.",
         f"# Made on {datetime.now(UTC).date().isoformat()} (crossing-sim "
         f"{package_version()}). See docs/calibration.md.",
         "",
         f"extends = {_toml(base)}",
         f"name = {_toml(path.stem)}",
-        f"description = {_toml(f'The {result.scenario.stem} scenario calibrated to {observed}')}",
+        f"description = {_toml(f'The {result.scenario.stem} scenario over its posterior')}",
+        f"posterior = {_toml(sample)}",
     ]
-    post = {row["key"]: row["posterior"] for row in result.posterior()}
     sections: dict[tuple[str, ...], list[str]] = {}
     for text in result.overrides:
         parts, value = parse_override(text)
         sections.setdefault(parts[:-1], []).append(
             f"{_key(parts[-1])} = {_toml(value)}   # --set")
-    for prior in result.priors:
-        parts = tuple(prior.key.split("."))
-        p = post[prior.key]
-        note = (f"posterior median; 90 % interval {show_number(prior.scale, p['q05'])} - "
-                f"{show_number(prior.scale, p['q95'])}")
-        sections.setdefault(parts[:-1], []).append(
-            f"{_key(parts[-1])} = {_toml(result.calibrated[prior.key])}   # {note}")
     for table, entries in sections.items():
         if table:
             lines += ["", f"[{'.'.join(_key(t) for t in table)}]"]
@@ -85,53 +101,68 @@ def _toml(value: object) -> str:
     return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
 
 
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def manifest(result: Calibration, command: Sequence[str], priors_file: str) -> dict[str, Any]:
+    """What the manifest records: priors, facts, distance, method, libraries, settings."""
+    s = result.settings
+    return {
+        **provenance(seeding=SEEDING), "kind": "calibrate", "command": list(command),
+        "scenario": str(result.scenario), "overrides": list(result.overrides),
+        "priors_file": priors_file,
+        "priors": {p.key: p.written for p in result.priors},
+        "facts": {k: {"observed": f.describe(), "unit": f.unit, "low": _finite(f.low),
+                      "high": _finite(f.high)} for k, f in result.facts.items()},
+        "method": "ABC-SMC (pyabc.ABCSMC: MedianEpsilon, MultivariateNormalTransition), one "
+                  "night per particle; held-out fits on the counts and on the timing facts",
+        "distance": DISTANCE, "libraries": libraries(),
+        "settings": {"population": s.population, "generations": s.generations,
+                     "min_acceptance": s.min_acceptance, "max_nights": s.max_nights,
+                     "rows": s.rows, "predictive": s.predictive, "holdout": s.holdout,
+                     "seed": s.seed},
+        "fits": {c.name: {"facts": c.used, "nights": c.fit.nights,
+                          "generations": [{"t": g.t, "epsilon": g.epsilon, "nights": g.nights,
+                                           "weights": g.weights}
+                                          for g in c.fit.generations]}
+                 for c in result.checks},
+        "nights": result.nights}
+
+
 def write(result: Calibration, folder: Path, command: Sequence[str] = (),
           priors_text: str = "", priors_file: str = "") -> list[Path]:
-    """Write a calibration's folder (it must not exist or be empty): its manifest, priors,
-    draws, predictive nights, posterior and calibrated scenario. Returns the files."""
+    """Write a calibration's folder (it must not exist or be empty). Returns the files."""
     new_folder(folder)
     files = [folder / name for name in FILES]
-    s = result.settings
-    write_json(files[0], {
-        **provenance(seeding=SEEDING), "kind": "calibrate",
-        "command": list(command), "scenario": str(result.scenario),
-        "overrides": list(result.overrides), "priors_file": priors_file,
-        "priors": {p.key: p.written for p in result.priors},
-        "observed": {o.name: o.value for o in result.observed},
-        "method": "ABC rejection, one night per draw",
-        "samples": s.samples, "seed": s.seed, "accept": s.accept,
-        "tolerance_given": s.tolerance, "tolerance": result.tolerance,
-        "distance": "|simulated - observed|" if len(result.observed) == 1 else
-                    "Euclidean, each statistic divided by 1.4826 MAD over the draws",
-        "scales": result.scales.tolist(),
-        "runs": result.runs})
+    write_json(files[0], manifest(result, command, priors_file))
     write_atomic(files[1], priors_text.encode())
-    write_atomic(files[2], _draws_csv(result, np.ones(len(result.draws), dtype=bool)))
-    write_atomic(files[3], _draws_csv(result, result.accepted))
+    sample = result.sample()
+    write_atomic(files[2], posterior_csv(sample.keys, sample.rows).encode())
+    write_atomic(files[3], _particles_csv(result))
     write_atomic(files[4], _predictive_csv(result))
-    write_json(files[5], {"tolerance": result.tolerance, "accepted": int(result.accepted.sum()),
-                          "samples": s.samples, "posterior": result.posterior(),
+    write_json(files[5], {"posterior": result.posterior(),
                           "predictive": result.predictive_summary()})
-    write_atomic(files[6], calibrated_toml(result, files[6], command, priors_file).encode())
+    write_atomic(files[6], calibrated_toml(result, files[6], files[2].name, command,
+                                           priors_file).encode())
     return files
 
 
-def _draws_csv(result: Calibration, rows: BoolArray) -> bytes:
+def _particles_csv(result: Calibration) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["draw", *result.keys, *(o.name for o in result.observed), "distance",
-                     "accepted"])
-    for i in np.flatnonzero(rows):
-        writer.writerow([int(i), *(f"{v:.6g}" for v in result.draws[i]),
-                         *(f"{v:g}" for v in result.stats[i]), f"{result.distance[i]:.6g}",
-                         int(result.accepted[i])])
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["fit", *result.keys, "weight"])
+    for check in result.checks:
+        for row, w in zip(check.fit.particles, check.fit.weights, strict=True):
+            writer.writerow([check.name, *(f"{v:.6g}" for v in row), f"{w:.6g}"])
     return buffer.getvalue().encode()
 
 
 def _predictive_csv(result: Calibration) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["draw", *(o.name for o in result.observed)])
-    for draw, row in zip(result.predictive_draw, result.predictive, strict=True):
-        writer.writerow([int(draw), *(f"{v:g}" for v in row)])
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["fit", "night", *result.facts])
+    for check in result.checks:
+        for i, row in enumerate(check.predictive):
+            writer.writerow([check.name, i, *("" if math.isnan(v) else f"{v:g}" for v in row)])
     return buffer.getvalue().encode()

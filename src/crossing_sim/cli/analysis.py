@@ -10,6 +10,7 @@ so the command line starts without matplotlib) and the text from
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -21,13 +22,14 @@ import click
 from crossing_sim.analysis import calibration as abc
 from crossing_sim.analysis import calibration_files
 from crossing_sim.analysis import sensitivity as sa
-from crossing_sim.analysis.observed import observed_of, parse_observed
+from crossing_sim.analysis.distance import facts_of
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument
 from crossing_sim.experiment.executors import SMALL_STUDY, choose_executor
+from crossing_sim.experiment.posterior import posterior_csv
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.report.analysis import render_calibration, render_sensitivity
-from crossing_sim.results.store import default_run_dir, write_atomic
+from crossing_sim.results.store import default_run_dir, new_folder, write_atomic
 from crossing_sim.scenario.loading import load_scenario
 
 __all__ = ["COMMANDS", "calibrate", "sensitivity"]
@@ -68,9 +70,9 @@ def common_options(f: F) -> F:
 CALIBRATE_EXAMPLES = """
 \b
 Examples:
-  crossing-sim calibrate baseline --priors priors.toml      # after: scenarios copy priors
-  crossing-sim calibrate baseline --priors priors.toml --observed crossed=422 --samples 4000 \\
-      --write calibrated.toml
+  crossing-sim calibrate baseline --priors priors.toml     # every fact in [observed]
+  crossing-sim calibrate baseline --priors priors.toml --facts crossed --facts buses_used
+  crossing-sim calibrate baseline --priors priors.toml --write scenarios/calibrated.toml
 """
 
 
@@ -80,75 +82,96 @@ Examples:
               type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file with a [priors] table: a distribution per scenario key, e.g. "
                    "\"warning.p_reach\" = {dist = \"uniform\", low = 0.8, high = 1.0}.")
-@click.option("--observed", "observed_texts", multiple=True, metavar="NAME=VALUE",
-              help="An observed statistic of the real night [default: the counts in "
-                   "the scenario's [observed] section]; "
-                   "repeatable (crossed, a fate such as too_late, left_by_bus, buses_used).")
-@click.option("--samples", type=click.IntRange(2, 1_000_000), default=2000, show_default=True,
-              help="Parameter sets drawn from the priors, one simulated night each.")
-@click.option("--accept", type=click.FloatRange(0, 1, min_open=True), default=None,
-              help="Keep the closest fraction of the draws [default: 0.05].")
-@click.option("--tolerance", type=click.FloatRange(0), default=None,
-              help="Keep the draws within this distance instead (people, for one statistic).")
-@click.option("--predictive", type=click.IntRange(1, 10_000_000), default=2000,
-              show_default=True, help="Posterior predictive nights in all.")
-@click.option("--check-reps", type=click.IntRange(0, 10_000_000), default=500,
-              show_default=True, help="Nights of the calibrated scenario (0: none).")
+@click.option("--facts", "fact_names", multiple=True, metavar="NAME",
+              help="Fit on this fact of the scenario's [observed] section (repeatable) "
+                   "[default: every fact it states]; change a fact with --set observed.NAME=.")
+@click.option("--population", type=click.IntRange(10, 100_000), default=300,
+              show_default=True, help="Particles per ABC-SMC generation.")
+@click.option("--generations", type=click.IntRange(1, 100), default=6, show_default=True,
+              help="ABC-SMC generations at most.")
+@click.option("--min-acceptance", type=click.FloatRange(0, 1, max_open=True), default=0.02,
+              show_default=True, help="Stop when fewer proposals than this are kept.")
+@click.option("--max-nights", type=click.IntRange(100, 100_000_000), default=100_000,
+              show_default=True, help="Stop a fit after this many simulated nights.")
+@click.option("--rows", type=click.IntRange(2, 100_000), default=400, show_default=True,
+              help="Rows of the posterior sample (posterior.csv).")
+@click.option("--predictive", type=click.IntRange(2, 10_000_000), default=1000,
+              show_default=True, help="Posterior predictive nights per fit.")
+@click.option("--holdout/--no-holdout", default=True, show_default=True,
+              help="Also fit the counts alone and the timing facts alone, each predicting "
+                   "the facts it did not see.")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the calibrated scenario here, e.g. "
-                                 "scenarios/calibrated.toml (replaced if it exists).")
+                                 "scenarios/calibrated.toml, and its posterior sample beside "
+                                 "it (NAME_posterior.csv); both replaced if they exist.")
 @common_options
 @friendly
-def calibrate(scenario: Path, priors_path: Path, observed_texts: tuple[str, ...],
-              samples: int, accept: float | None, tolerance: float | None, predictive: int,
-              check_reps: int, write_to: Path | None, seed: int, jobs: int | None,
-              scheduler: str | None, out: Path | None, as_json: bool,
+def calibrate(scenario: Path, priors_path: Path, fact_names: tuple[str, ...], population: int,
+              generations: int, min_acceptance: float, max_nights: int, rows: int,
+              predictive: int, holdout: bool, write_to: Path | None, seed: int,
+              jobs: int | None, scheduler: str | None, out: Path | None, as_json: bool,
               overrides: tuple[str, ...]) -> None:
-    """Calibrate SCENARIO's uncertain keys to the real night by approximate Bayesian
-    computation (rejection): draw from the priors, simulate a night each, keep the closest.
+    """Calibrate SCENARIO's uncertain keys to the facts of its [observed] section by ABC-SMC
+    (pyabc), and check each fit on the facts it was not given.
     """
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise UserError("calibrate needs pyabc: pip install 'crossing-sim[analysis]'"
+                        ) from None
     from crossing_sim.figures.analysis import calibration_figures  # matplotlib: only now
     from crossing_sim.figures.files import write_pngs
 
-    if accept is not None and tolerance is not None:
-        raise UserError("give --accept or --tolerance, not both")
+    if scheduler is not None:
+        raise UserError("--scheduler: calibrate runs on this machine's cores (--jobs)")
     priors = read_priors(priors_path)
-    observed = ([parse_observed(t) for t in observed_texts] if observed_texts
-                else observed_of(load_scenario(scenario, overrides)))
-    settings = abc.Settings(samples=samples, seed=seed, accept=accept or 0.05,
-                            tolerance=tolerance, predictive=predictive, check_reps=check_reps)
+    facts = facts_of(load_scenario(scenario, overrides).observed.facts(), fact_names)
+    settings = abc.Settings(population=population, generations=generations,
+                            min_acceptance=min_acceptance, max_nights=max_nights, rows=rows,
+                            predictive=predictive, holdout=holdout, seed=seed)
     target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")
+    new_folder(target)  # before minutes of work: an earlier result is never overwritten
     command = ["crossing-sim", *sys.argv[1:]]
     started = time.perf_counter()
-    executor = choose_executor(jobs, scheduler, samples + predictive + check_reps)
+    workers = jobs or os.cpu_count() or 1
+    executor = choose_executor(jobs, None, predictive * 3)
     try:
-        result = abc.calibrate(scenario, priors, observed, settings, overrides, executor,
-                               progress=not as_json, source=str(priors_path))
+        result = abc.calibrate(scenario, priors, facts, settings, overrides, executor,
+                               workers, progress=not as_json, source=str(priors_path))
     finally:
         executor.close()
     elapsed = time.perf_counter() - started
     calibration_files.write(result, target, command, _read_text(priors_path), str(priors_path))
     write_pngs(calibration_figures(result), target)
     if write_to is not None:
-        try:
-            write_atomic(write_to, calibration_files.calibrated_toml(
-                result, write_to, command, str(priors_path)).encode())
-        except OSError as exc:
-            raise UserError(f"--write {write_to}: cannot be written: {exc.strerror}") from None
-        load_scenario(write_to)  # what was written must be a valid scenario
+        _write_calibrated(result, write_to, command, str(priors_path))
     if as_json:
         click.echo(json.dumps({"posterior": result.posterior(),
                                "predictive": result.predictive_summary(),
-                               "tolerance": result.tolerance,
-                               "accepted": int(result.accepted.sum()),
-                               "runs": result.runs, "results": str(target),
+                               "nights": result.nights, "seconds": elapsed,
+                               "results": str(target),
                                "calibrated_scenario": str(write_to) if write_to else None},
                               indent=2))
         return
     click.echo(render_calibration(result, elapsed))
     click.echo(f"\nResults: {target}/")
     if write_to is not None:
-        click.echo(f"Calibrated scenario: {write_to}")
+        click.echo(f"Calibrated scenario: {write_to} (posterior sample "
+                   f"{write_to.with_name(calibration_files.sample_name(write_to))})")
+
+
+def _write_calibrated(result: abc.Calibration, path: Path, command: list[str],
+                      priors_file: str) -> None:
+    """The calibrated scenario and its posterior sample beside it."""
+    name = calibration_files.sample_name(path)
+    sample = result.sample()
+    try:
+        write_atomic(path.with_name(name), posterior_csv(sample.keys, sample.rows).encode())
+        write_atomic(path, calibration_files.calibrated_toml(
+            result, path, name, command, priors_file).encode())
+    except OSError as exc:
+        raise UserError(f"--write {path}: cannot be written: {exc.strerror}") from None
+    load_scenario(path)  # what was written must be a valid scenario
 
 
 SENSITIVITY_EXAMPLES = """

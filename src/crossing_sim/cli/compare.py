@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from crossing_sim.cli.common import CONTEXT, DEFAULT_REPS, UserError, experiment_options, friendly
-from crossing_sim.cli.run import execute_study, make_plan, say_where
+from crossing_sim.cli.run import (
+    execute_study,
+    make_plan,
+    posterior_option,
+    say_drawn,
+    say_where,
+)
 from crossing_sim.experiment.compare import compare_points, compare_replications, compare_stored
 from crossing_sim.experiment.design import SCENARIO_KEY, Design, Factor
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -36,11 +42,12 @@ Examples:
 @click.option("--independent", is_flag=True,
               help="Give every scenario its own random numbers (to see what pairing gains).")
 @experiment_options(DEFAULT_REPS)
+@posterior_option
 @friendly
 def compare(sources: tuple[Path, ...], independent: bool, reps: int | None, seed: int | None,
             precision: float | None, max_reps: int | None, jobs: int | None,
             scheduler: str | None, out: Path | None, as_json: bool, with_plot: bool,
-            overrides: tuple[str, ...]) -> None:
+            overrides: tuple[str, ...], posterior: Path | None) -> None:
     """Compare scenario files OTHER... with BASE on the same nights: the paired difference.
 
     For every measure (crossed, each fate, buses used, the last crossing): the mean difference
@@ -53,9 +60,9 @@ def compare(sources: tuple[Path, ...], independent: bool, reps: int | None, seed
         raise UserError("compare needs a BASE and at least one OTHER (scenario files or "
                         "results folders)")
     if all(s.is_dir() for s in sources):
-        if out is not None or with_plot:
+        if out is not None or with_plot or posterior is not None:
             raise UserError("comparing stored results folders runs and writes nothing: "
-                            "leave out --out and --plot")
+                            "leave out --out, --plot and --posterior")
         comparison = compare_stored([load_results(s) for s in sources])
         _print(comparison, as_json, None)
         return
@@ -64,16 +71,16 @@ def compare(sources: tuple[Path, ...], independent: bool, reps: int | None, seed
         raise UserError(f"{folders[0]}: a folder among scenario files; compare either scenario "
                         "files or results folders")
     _run(sources, independent, reps, seed, precision, max_reps, jobs, scheduler, out, as_json,
-         with_plot, overrides)
+         with_plot, overrides, posterior)
 
 
 def _run(sources: tuple[Path, ...], independent: bool, reps: int | None, seed: int | None,
          precision: float | None, max_reps: int | None, jobs: int | None,
          scheduler: str | None, out: Path | None, as_json: bool, with_plot: bool,
-         overrides: tuple[str, ...]) -> None:
+         overrides: tuple[str, ...], posterior: Path | None = None) -> None:
     seed = DEFAULT_SEED if seed is None else seed
     factor = Factor(SCENARIO_KEY, tuple(str(s) for s in sources))
-    prepared = prepare(sources[0], overrides, [factor], Design(), seed)
+    prepared = prepare(sources[0], overrides, [factor], Design(), seed, posterior)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps,
                      paired=not independent, precision_of="difference")
     spec = spec_of("compare", prepared, plan, [factor], Design())
@@ -99,6 +106,7 @@ def _run(sources: tuple[Path, ...], independent: bool, reps: int | None, seed: i
         figures = plot_all(target)
     _print(comparison, as_json, elapsed, target)
     if not as_json:
+        say_drawn(prepared)
         say_where(result, target, figures)
     if precision is not None and not comparison["precision_reached"]:
         click.echo(f"note: the cap of {comparison['nights']} nights (--max-reps) was reached "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from crossing_sim.cli.common import (
 from crossing_sim.cli.plot import figures_line, plot_all
 from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 from crossing_sim.experiment.executors import choose_executor
+from crossing_sim.experiment.posterior import OverPosterior
 from crossing_sim.experiment.run import Plan
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.experiment.sweep import (
@@ -38,8 +40,15 @@ from crossing_sim.report.summary import render_summary, render_sweep
 from crossing_sim.results.store import default_run_dir, named_with
 from crossing_sim.scenario.loading import locate, read_toml
 
-__all__ = ["execute_study", "make_plan", "precision_reached", "run", "say_where", "sweep",
-           "warn_if_imprecise"]
+__all__ = ["execute_study", "make_plan", "posterior_option", "precision_reached", "run",
+           "say_drawn", "say_where", "sweep", "warn_if_imprecise"]
+
+#: ``--posterior FILE``: every night draws its values from a calibration's posterior sample.
+posterior_option = click.option(
+    "--posterior", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Draw each night's uncertain values from this posterior sample (a CSV written by "
+         "calibrate) [default: the scenario's own `posterior` key, if any]. Night i takes "
+         "the same row in every scenario, so comparisons stay paired.")
 
 
 RUN_EXAMPLES = """
@@ -54,13 +63,15 @@ Examples:
 @click.command(context_settings=CONTEXT, epilog=RUN_EXAMPLES)
 @scenario_argument
 @experiment_options(DEFAULT_REPS)
+@posterior_option
 @friendly
 def run(scenario: Path, reps: int | None, seed: int | None, precision: float | None,
         max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
-        as_json: bool, with_plot: bool, overrides: tuple[str, ...]) -> None:
+        as_json: bool, with_plot: bool, overrides: tuple[str, ...],
+        posterior: Path | None) -> None:
     """Run replications of SCENARIO and compare the crossings with the real 422."""
     seed = DEFAULT_SEED if seed is None else seed
-    prepared = prepare(scenario, overrides, seed=seed)
+    prepared = prepare(scenario, overrides, seed=seed, posterior=posterior)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
     name = named_with(prepared[0].scenario.name, changes(overrides))
@@ -75,8 +86,21 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
                                **({"figures": figures} if figures else {})}, indent=2))
     else:
         click.echo(render_summary(summary, elapsed))
+        say_drawn(prepared)
         say_where(result, target, figures)
     warn_if_imprecise(reached, precision, plan)
+
+
+def say_drawn(prepared: Sequence[Any]) -> None:
+    """Say which posterior sample the nights drew their values from, if any."""
+    drawn = {p.scenario.sample.path: len(p.scenario.sample.rows) for p in prepared
+             if isinstance(p.scenario, OverPosterior) and p.scenario.sample is not None}
+    for path, rows in drawn.items():
+        shown = Path(os.path.relpath(path)) if not Path(path).is_absolute() or Path(
+            path).resolve().is_relative_to(Path.cwd().resolve()) else Path(path)
+        click.echo(f"\nEach night drew its uncertain values from the posterior sample "
+                   f"{shown.as_posix()} ({rows} rows; night i takes the same row in every "
+                   "scenario)")
 
 
 def precision_reached(summaries: Sequence[dict[str, Any]], precision: float | None) -> bool:
@@ -122,12 +146,13 @@ Examples:
               help="Give every point its own random numbers (default: night i is the same "
                    "at every point, so differences between points are paired).")
 @experiment_options(DEFAULT_SWEEP_REPS)
+@posterior_option
 @friendly
 def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: int | None,
           reference: int | None, independent: bool | None, reps: int | None,
           seed: int | None, precision: float | None, max_reps: int | None, jobs: int | None,
           scheduler: str | None, out: Path | None, as_json: bool, with_plot: bool,
-          overrides: tuple[str, ...]) -> None:
+          overrides: tuple[str, ...], posterior: Path | None) -> None:
     """Sweep SCENARIO over factors, or run a sweep file (a TOML file with a [sweep] table).
 
     The same command resumes an interrupted sweep: results go to a folder named after the
@@ -148,7 +173,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
         raise UserError(f"{scenario}: sweep.independent = {file_independent!r}: must be true "
                         "or false")
     independent = bool(independent) or file_independent
-    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
+    prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed, posterior)
     if reference >= len(prepared):
         raise UserError(f"--reference {reference}: this sweep has points 0 to "
                         f"{len(prepared) - 1}")
@@ -166,6 +191,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
         warn_if_imprecise(reached, precision, plan)
         return
     click.echo(render_sweep(result.summaries, [f.key for f in factors], elapsed))
+    say_drawn(prepared)
     say_where(result, target, figures)
     warn_if_imprecise(precision_reached(result.summaries, precision), precision, plan)
 

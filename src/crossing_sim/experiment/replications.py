@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
+from crossing_sim.experiment.posterior import OverPosterior
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.night import simulate
@@ -51,9 +52,10 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     indices = np.arange(task.first, task.first + n, dtype=np.int64)
     for row, index in enumerate(indices.tolist()):
         point = None if task.paired else task.point
-        outcome = simulate(scenario, replication_streams(seed, index, point))
+        night = scenario.night(seed, index) if isinstance(scenario, OverPosterior) else scenario
+        outcome = simulate(night, replication_streams(seed, index, point))
         fates[row] = outcome.people_by_fate()
-        for name, value in measure(outcome, scenario).items():
+        for name, value in measure(outcome, night).items():
             record[name][row] = value
         tr = outcome.trips
         trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,

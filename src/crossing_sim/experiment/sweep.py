@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,13 @@ from crossing_sim.experiment.design import (
     sweep_error,
 )
 from crossing_sim.experiment.executors import Executor, choose_executor
+from crossing_sim.experiment.posterior import (
+    OverPosterior,
+    PosteriorSample,
+    over_posterior,
+    own_keys,
+    read_posterior,
+)
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -58,8 +65,11 @@ class Point:
 
 def prepare(scenario: str | Path, overrides: Sequence[str] = (),
             factors: Sequence[Factor] = (), design: Design | None = None,
-            seed: int = DEFAULT_SEED) -> list[Point]:
-    """Resolve and validate every point before any work starts (ScenarioError if one fails)."""
+            seed: int = DEFAULT_SEED, posterior: str | Path | None = None) -> list[Point]:
+    """Resolve and validate every point before any work starts (ScenarioError if one fails).
+
+    A point whose scenario names a posterior sample, or every point given ``posterior``,
+    draws each night's values from it (:mod:`crossing_sim.experiment.posterior`)."""
     grid = points(factors, design or Design(), seed) if factors else [{}]
     prepared = []
     for index, values in enumerate(grid):
@@ -69,7 +79,29 @@ def prepare(scenario: str | Path, overrides: Sequence[str] = (),
         resolved = resolve(base, overrides, rest, source)
         prepared.append(Point(index, base, dict(values), resolved, build_scenario(resolved),
                               changes(overrides)))
-    return prepared
+    return _over_posterior(prepared, posterior, [f.key for f in factors])
+
+
+def _over_posterior(prepared: list[Point], posterior: str | Path | None,
+                    varied: Sequence[str]) -> list[Point]:
+    """Points over a posterior sample (:mod:`crossing_sim.experiment.posterior`): the one
+    given, else the base point's, else each point's own; a lever or a swept key stays."""
+    shared = posterior or prepared[0].resolved.posterior
+    samples: dict[str, PosteriorSample] = {}
+    out = []
+    for p in prepared:
+        path = shared or p.resolved.posterior
+        if path is None:
+            out.append(p)
+            continue
+        if str(path) not in samples:
+            samples[str(path)] = read_posterior(path)
+        sample = samples[str(path)]
+        own = own_keys(p.resolved, prepared[0].resolved, sample.keys) | {
+            k for k in sample.keys for v in varied
+            if k == v or k.startswith(f"{v}.") or v.startswith(f"{k}.")}
+        out.append(replace(p, scenario=over_posterior(p.scenario, p.resolved, sample, own)))
+    return out
 
 
 def changes(overrides: Sequence[str]) -> tuple[str, ...]:
@@ -94,6 +126,9 @@ def spec_of(kind: str, prepared: Sequence[Point], plan: Plan, factors: Sequence[
         "points": [{"values": p.values, "scenario_sha256": p.resolved.digest}
                    for p in prepared],
     }, default=str))
+    drawn = [p.scenario.sample for p in prepared if isinstance(p.scenario, OverPosterior)]
+    if drawn:  # nights over a posterior sample: the sample is part of the study
+        spec["posterior_sha256"] = [s.digest for s in drawn if s is not None]
     return spec
 
 
@@ -147,6 +182,9 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
                     "points": [{"point": p.index, "values": p.values, "base": str(p.base),
                                 "scenario_files": list(p.resolved.files),
                                 "scenario_sha256": p.resolved.digest,
+                                **({"posterior": p.scenario.sample.path}
+                                   if isinstance(p.scenario, OverPosterior)
+                                   and p.scenario.sample is not None else {}),
                                 "scenario_toml": p.resolved.to_toml()} for p in prepared]}
         state = store.open(spec, manifest)
         if state == "complete":

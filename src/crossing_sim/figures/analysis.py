@@ -30,13 +30,13 @@ from crossing_sim.figures.style import (
     BLUE,
     GREEN,
     LIGHT_GREY,
-    REFERENCE,
     SKY_BLUE,
     VERMILLION,
     NotebookFigure,
     styled,
 )
 from crossing_sim.figures.sweeps import key_words
+from crossing_sim.scenario.units import format_clock
 
 __all__ = ["calibration_figures", "pairs_figure", "predictive_figure", "ranking_figure",
            "sensitivity_figures"]
@@ -76,16 +76,12 @@ def _clock_ticks(ax: Axes, scale: Scale, axis: str) -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
-def _observed_text(result: Calibration) -> str:
-    return ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
-
-
 @styled
 def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) -> Figure:
-    """Prior draws (grey) and kept draws (blue) of every key, alone on the diagonal (as
-    densities, the prior's outline over the posterior) and in pairs below it; the calibrated
-    value (the posterior median) and a known truth if given."""
-    priors, draws, kept = result.priors, result.draws, result.draws[result.accepted]
+    """Prior draws (grey) and the posterior sample (blue) of every key, alone on the diagonal
+    (as densities, the prior's outline over the posterior) and in pairs below it; the
+    calibrated value (the posterior median) and a known truth if given."""
+    priors, draws, kept = result.priors, result.prior_draws[:2000], result.main.rows
     d = len(priors)
     size = min(13.0, max(6.0, 3.6 * d))
     fig = NotebookFigure(figsize=(size, size + 1.2))
@@ -131,45 +127,52 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
     legend(fig, [axes[0, 0]])
     fig.suptitle("What the calibration learned", x=0.01, ha="left")
     axes[0, 0].set_title(wrap(
-        f"{int(result.accepted.sum()):,} of {len(draws):,} draws kept, those whose simulated "
-        f"night came closest to the observed ({_observed_text(result)}); grey: the prior "
-        "draws, blue: the kept ones", int(8 * size)), fontsize=11.5, loc="left")
+        f"ABC-SMC posterior: {len(kept):,} rows fitted on "
+        f"{', '.join(k.replace('_', ' ') for k in result.facts)}; grey: draws from the "
+        "priors, blue: the posterior sample", int(8 * size)), fontsize=11.5, loc="left")
     axes[0, 0].title.set_in_layout(d == 1)
     return fig
 
 
 @styled
 def predictive_figure(result: Calibration) -> Figure:
-    """The posterior predictive distribution of each observed statistic, its 90 % interval
-    and the observed value; the calibrated scenario's nights as an outline."""
-    observed = result.observed
-    fig = NotebookFigure(figsize=(10, 1.6 + 4.2 * len(observed)))
-    axes = np.atleast_1d(np.asarray(fig.subplots(len(observed), 1, squeeze=False))).ravel()
-    for j, (ax, obs) in enumerate(zip(axes, observed, strict=True)):
-        values = result.predictive[:, j]
-        low, high = np.quantile(values, [0.05, 0.95])
-        lowest = min(values.min(), obs.value)
-        highest = max(values.max(), obs.value)
-        bins = np.arange(np.floor(lowest) - 0.5, np.ceil(highest) + 1.5,
-                         max(1.0, np.ceil((highest - lowest) / 40))).tolist()
-        weights = np.full(values.size, 100 / values.size)
-        ax.axvspan(low, high, color=POSTERIOR_COLOUR, alpha=0.12, linewidth=0,
-                   label="90 % of the posterior predictive nights")
-        ax.hist(values, bins=bins, weights=weights, color=POSTERIOR_COLOUR, alpha=0.75,
-                label=f"posterior predictive: {len(values):,} new nights of the kept draws")
-        if result.check.size:
-            check = result.check[:, j]
-            ax.hist(check, bins=bins, weights=np.full(check.size, 100 / check.size),
-                    histtype="step", color="black", lw=2,
-                    label=f"the calibrated scenario: {len(check):,} nights")
-        name = obs.name.replace("_", " ")
-        ax.axvline(obs.value, **REFERENCE, label=f"observed {name}: {obs.value:g}")
-        ax.set_xlabel(f"{name} in one simulated night")
-        ax.set_ylabel("simulated nights (%)")
-        ax.set_title(f"{name}: 90 % of the predictive nights {low:.0f}-{high:.0f}",
-                     fontsize=13, color="black")
-    legend(fig, list(axes))
-    fig.suptitle("Does the calibrated model reproduce the night?", x=0.01, ha="left")
+    """Each fact's posterior predictive nights (the fit on every fact, filled; the held-out
+    fits, outlined) and the observed fact (a line, or a shaded interval)."""
+    facts = list(result.facts.items())
+    fig = NotebookFigure(figsize=(10, 1.6 + 3.4 * len(facts)))
+    axes = np.atleast_1d(np.asarray(fig.subplots(len(facts), 1, squeeze=False))).ravel()
+    start = next(iter(result.facts.values())).start_clock
+    for j, (ax, (name, fact)) in enumerate(zip(axes, facts, strict=True)):
+        columns = [c.predictive[:, j] for c in result.checks]
+        finite = np.concatenate([v[~np.isnan(v)] for v in columns])
+        if not finite.size:
+            continue
+        lowest, highest = float(finite.min()), float(finite.max())
+        bins = np.linspace(lowest - 0.5, highest + 0.5, 41).tolist()
+        for check, values, colour in zip(result.checks, columns,
+                                         (POSTERIOR_COLOUR, "black", TRUTH_COLOUR),
+                                         strict=False):
+            use = "fitted" if name in check.used else "held out"
+            kind = {"histtype": "stepfilled", "alpha": 0.7} if check.name == "all" else \
+                {"histtype": "step", "lw": 2}
+            ax.hist(values[~np.isnan(values)], bins=bins, density=True, color=colour,
+                    label=f"fit on {check.name} ({use})", **kind)
+        if fact.exact:
+            ax.axvline(fact.low, color=MARK_COLOUR, lw=2.5, label="observed")
+        else:
+            ax.axvspan(max(fact.low, lowest - 1), min(fact.high, highest + 1),
+                       color=MARK_COLOUR, alpha=0.15, label="observed (an interval)")
+        if fact.unit == "clock":
+            ax.xaxis.set_major_formatter(FuncFormatter(
+                lambda v, _pos: format_clock(v, start)))
+        words = name.replace("_", " ")
+        ax.set_xlabel(f"{words} in one simulated night")
+        ax.set_ylabel("density")
+        ax.tick_params(axis="y", labelleft=False)
+        ax.set_title(f"{words}: observed {fact.describe()}", fontsize=13, color="black")
+    legend(fig, [axes[0]])
+    fig.suptitle("Does the calibrated model reproduce the night? Each fact, fitted and held out",
+                 x=0.01, ha="left")
     return fig
 
 

@@ -7,10 +7,12 @@ long it took) and returns the text ``crossing-sim calibrate`` or ``sensitivity``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from crossing_sim.analysis.calibration import Calibration
 from crossing_sim.analysis.parameters import show_number
 from crossing_sim.analysis.sensitivity import Sensitivity
+from crossing_sim.scenario.units import format_clock
 
 __all__ = ["render_calibration", "render_sensitivity"]
 
@@ -18,46 +20,52 @@ __all__ = ["render_calibration", "render_sensitivity"]
 # --- calibration ---------------------------------------------------------------------------
 
 def render_calibration(result: Calibration, elapsed: float | None = None) -> str:
-    """The posterior and the predictive check, as a person reads them on a terminal."""
+    """The posterior, what each fit identifies and the held-out checks, for a terminal."""
     s = result.settings
-    kept = int(result.accepted.sum())
-    rule = (f"within the tolerance {result.tolerance:g}" if s.tolerance is not None else
-            f"the closest {100 * s.accept:g} %, distance <= {result.tolerance:.3g}")
-    unit = " people" if len(result.observed) == 1 and result.observed[0].name != \
-        "buses_used" else ""
-    observed = ", ".join(f"{o.name} = {o.value:g}" for o in result.observed)
+    fits = [c.name for c in result.checks]
     lines = [
-        f"Calibration of {result.scenario} against {observed}",
-        f"{s.samples} draws from the priors, one night each, seed {s.seed}; kept {kept} "
-        f"({rule}{unit if s.tolerance is None else ''}); {result.runs} nights in all"
-        + (f", {elapsed:.1f} s" if elapsed is not None else ""),
+        f"Calibration of {result.scenario} by ABC-SMC (pyabc) on "
+        f"{len(result.facts)} facts: {', '.join(result.facts)}",
+        f"{s.population} particles a generation, up to {s.generations} generations, seed "
+        f"{s.seed}; fits: {', '.join(fits)}; {result.nights} nights in all"
+        + (f", {elapsed:.0f} s" if elapsed is not None else ""),
         "",
-        f"{'key':<34}{'prior 5-95 %':>22}{'posterior median':>18}{'posterior 5-95 %':>22}"
-        f"{'shrank':>8}",
+        f"{'key':<32}{'prior 5-95 %':>20}{'median':>10}{'posterior 5-95 %':>20}"
+        + "".join(f"{'shrank (' + f + ')':>17}" for f in fits),
     ]
     for row, prior in zip(result.posterior(), result.priors, strict=True):
         a, b = row["prior"], row["posterior"]
         scale = prior.scale
         lines.append(
-            f"{row['key']:<34}"
-            f"{show_number(scale, a['q05']) + ' - ' + show_number(scale, a['q95']):>22}"
-            f"{show_number(scale, b['q50']):>18}"
-            f"{show_number(scale, b['q05']) + ' - ' + show_number(scale, b['q95']):>22}"
-            f"{_pct(row['shrinkage_90']):>8}")
-    lines += ["", "Posterior predictive (new nights of the kept draws)"]
+            f"{row['key']:<32}"
+            f"{show_number(scale, a['q05']) + ' - ' + show_number(scale, a['q95']):>20}"
+            f"{show_number(scale, b['q50']):>10}"
+            f"{show_number(scale, b['q05']) + ' - ' + show_number(scale, b['q95']):>20}"
+            + "".join(f"{_pct(row['by_fit'][f]['shrinkage_90']):>17}" for f in fits))
+    lines += ["", "Posterior predictive 5-95 % of nights, by fit (* = the fit used the fact; "
+                  "the others are held out)"]
+    start = next(iter(result.facts.values())).start_clock
     for row in result.predictive_summary():
-        p, obs = row["predictive"], row["observed"]
-        inside = "inside" if row["inside_90"] else "OUTSIDE"
-        lines.append(f"  {row['statistic']}: median {p['q50']:.0f}, 90 % interval "
-                     f"{p['q05']:.0f} - {p['q95']:.0f}; the observed {obs:g} is {inside} it "
-                     f"({100 * row['p_at_most']:.0f} % of nights had {obs:g} or fewer)")
-        c = row["calibrated_scenario"]
-        if c is not None:
-            inside = "inside" if c["q05"] <= obs <= c["q95"] else "OUTSIDE"
-            lines.append(f"  calibrated scenario ({len(result.check)} nights): mean "
-                         f"{c['mean']:.1f}, 90 % of nights {c['q05']:.0f} - {c['q95']:.0f} "
-                         f"({inside})")
+        show = _clock(start) if row["unit"] == "clock" else _count
+        verdict = "inside" if row["inside_90"] else "OUTSIDE"
+        where = (f"{100 * row['p_at_most']:3.0f} % of nights at or below it" if
+                 row["low"] is not None and row["low"] == row["high"] else
+                 f"{100 * row['share_consistent']:3.0f} % of nights inside it")
+        lines.append(
+            f"  {row['fit']:<7}{row['fact'] + ('*' if row['used'] else ''):<20}observed "
+            f"{row['observed']:<13} predicted {show(row['q05']):>5} - {show(row['q95']):<6} "
+            f"{verdict:<8}{where}")
     return "\n".join(lines)
+
+
+def _count(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.0f}"
+
+
+def _clock(start: int) -> Callable[[float], str]:
+    def show(x: float) -> str:
+        return "n/a" if math.isnan(x) else format_clock(x, start)
+    return show
 
 
 def _pct(x: float | None) -> str:

@@ -47,6 +47,9 @@ class Resolved:
     sources: dict[tuple[str, ...], str]
     files: tuple[str, ...]
     layers: tuple[str, ...] = ()  # every source of values, oldest first (files, --set, ...)
+    #: the posterior sample file a scenario names (``posterior = "FILE.csv"``, relative to
+    #: the file that names it; the last file of the chain that names one wins), or None
+    posterior: str | None = None
 
     def source_of(self, key: str) -> str:
         """The file (or ``--set``) that last set ``key`` or anything in it.
@@ -149,18 +152,20 @@ def resolve(path: str | Path, overrides: Iterable[str] = (),
     sources: dict[tuple[str, ...], str] = {}
     files: list[str] = []
     path = locate(Path(path))
-    table = _read_chain(path, sources, files, ())
+    named: dict[str, str] = {}
+    table = _read_chain(path, sources, files, (), named)
     table.setdefault("name", path.stem)
     for text in overrides:
         key, value = parse_override(text)
         _set(table, key, value, sources)
     for dotted, value in (values or {}).items():
         _set(table, tuple(dotted.split(".")), value, sources, source)
-    return Resolved(table, sources, tuple(files), (*files, SET_SOURCE, source))
+    return Resolved(table, sources, tuple(files), (*files, SET_SOURCE, source),
+                    named.get("posterior"))
 
 
 def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str],
-                seen: tuple[Path, ...]) -> dict[str, Any]:
+                seen: tuple[Path, ...], named: dict[str, str]) -> dict[str, Any]:
     here = str(path)
     table = read_toml(path)
     kind = example_kind(table)
@@ -173,6 +178,7 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
         raise ScenarioError(rule=f"circular extends: {chain}", key="extends", file=here)
     base: dict[str, Any] = {}
     parent = table.pop("extends", None)
+    posterior = table.pop("posterior", None)
     if parent is not None:
         if not isinstance(parent, str) or not parent:
             raise ScenarioError(rule="must be the path of a scenario file, e.g. \"baseline.toml\"",
@@ -184,8 +190,14 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
                 raise ScenarioError(rule=f"no such file: {base_path}{suggest(base_path)}",
                                     key="extends", value=parent, file=here, has_value=True)
             base_path = builtin
-        base = _read_chain(base_path, sources, files, (*seen, real))
+        base = _read_chain(base_path, sources, files, (*seen, real), named)
         base.pop("name", None)
+    if posterior is not None:
+        if not isinstance(posterior, str) or not posterior.strip():
+            raise ScenarioError(rule="must be the path of a posterior sample (CSV) written by "
+                                     "calibrate, e.g. \"calibrated_posterior.csv\"",
+                                key="posterior", value=posterior, file=here, has_value=True)
+        named["posterior"] = str(path.parent / posterior)
     files.append(here)
     _merge(base, table, (), sources, here)
     return base

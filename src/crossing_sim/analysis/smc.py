@@ -1,0 +1,349 @@
+"""ABC-SMC with pyabc: the model of one night as pyabc sees it, and a sampler that sends
+batches of draws to worker processes.
+
+pyabc (Schälte et al., Bioinformatics 2022) runs the sequential Monte Carlo: generation 0
+draws from the priors, each later generation perturbs the last one's particles and keeps
+those within a shrinking tolerance, with importance weights. Its distance is
+:class:`pyabc.distance.AdaptivePNormDistance` over the facts' excesses
+(:mod:`crossing_sim.analysis.distance`): each fact is divided by the root mean square of its
+excess over the generation's nights, so no fact weighs more for being counted in minutes.
+
+Randomness. Each draw's night comes from ``SeedSequence(seed, spawn_key=(NIGHTS_STREAM, h))``
+with ``h`` a hash of the drawn values, so a night depends on its parameters and the seed
+only. pyabc draws its proposals from numpy's global generator: :class:`BatchSampler` seeds
+it for batch ``b`` of generation ``t`` from ``SeedSequence(seed, spawn_key=(PROPOSALS_STREAM,
+t + 1, b))`` and puts the caller's state back afterwards. Batches are taken in their order,
+whatever order they finish in, so the result is the same for any number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import multiprocessing
+import signal
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from crossing_sim.analysis.distance import excess, fact_values
+from crossing_sim.analysis.parameters import Prior
+from crossing_sim.arrays import FloatArray
+from crossing_sim.errors import AnalysisError
+from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.model.night import simulate
+from crossing_sim.model.streams import Streams
+from crossing_sim.results.record import measure
+from crossing_sim.scenario.distributions import Lognormal, Triangular, Uniform
+from crossing_sim.scenario.facts import Fact
+
+__all__ = ["NIGHTS_STREAM", "PROPOSALS_STREAM", "BatchSampler", "Fit", "Generation",
+           "NightModel", "SmcSettings", "fact_scale", "fit"]
+
+#: Spawn keys of the calibration's streams (far above any point index, like the others).
+NIGHTS_STREAM: Final = 2**31 - 5
+PROPOSALS_STREAM: Final = 2**31 - 6
+
+
+@dataclass(frozen=True)
+class SmcSettings:
+    """How ABC-SMC runs: particles per generation and when it stops."""
+
+    population: int = 300
+    generations: int = 6  # at most
+    min_acceptance: float = 0.02  # stop once fewer than this share of proposals is kept
+    max_nights: int = 200_000  # stop once this many nights were simulated
+    seed: int = 2018
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation of ABC-SMC: its tolerance, how many nights it took, its fact weights."""
+
+    t: int
+    epsilon: float
+    nights: int
+    accepted: int
+    weights: dict[str, float]  # each fact's weight in the distance (1 / its scale)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A finished ABC-SMC fit: the last generation's weighted particles, and its history."""
+
+    facts: dict[str, Fact]
+    particles: FloatArray  # (population, priors): numbers in each prior's written unit
+    weights: FloatArray  # importance weights, summing to 1
+    generations: tuple[Generation, ...]
+
+    @property
+    def nights(self) -> int:
+        return sum(g.nights for g in self.generations)
+
+    def resample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """``n`` equally weighted rows (systematic resampling of the weighted particles)."""
+        positions = (rng.random() + np.arange(n)) / n
+        index = np.searchsorted(np.cumsum(self.weights), positions, side="left")
+        picked: FloatArray = self.particles[np.minimum(index, len(self.particles) - 1)]
+        return picked
+
+
+def _names(priors: Sequence[Prior]) -> list[str]:
+    return [f"p{j}" for j in range(len(priors))]
+
+
+def night_seed(seed: int, x: FloatArray) -> np.random.SeedSequence:
+    """The seed of the night of drawn values ``x`` (see the module's docstring)."""
+    h = int.from_bytes(hashlib.blake2b(np.ascontiguousarray(x, dtype=np.float64).tobytes(),
+                                       digest_size=8).digest(), "little")
+    return np.random.SeedSequence(seed, spawn_key=(NIGHTS_STREAM, h))
+
+
+class NightModel:
+    """What pyabc calls: drawn values in, each fact's excess for one simulated night out."""
+
+    def __init__(self, parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact],
+                 seed: int) -> None:
+        self.parsed, self.priors, self.facts, self.seed = parsed, tuple(priors), facts, seed
+        self.names = list(facts)
+
+    def values(self, x: Sequence[float]) -> dict[str, object]:
+        return {p.key: p.value(float(v)) for p, v in zip(self.priors, x, strict=True)}
+
+    def measures(self, x: FloatArray) -> FloatArray:
+        """The facts' measures of one night of the drawn values ``x``."""
+        scenario = self.parsed.build(self.values(x.tolist()))
+        outcome = simulate(scenario, Streams(night_seed(self.seed, x)))
+        night = _Night(outcome.people_by_fate()[None, :], measure(outcome, scenario))
+        values: FloatArray = fact_values(night, self.names)[0]
+        return values
+
+    def __call__(self, pars: Any) -> dict[str, float]:
+        x = np.array([pars[name] for name in _names(self.priors)], dtype=np.float64)
+        gaps = excess(self.measures(x)[None, :], list(self.facts.values()))[0]
+        return {name: float(g) for name, g in zip(self.names, gaps, strict=True)}
+
+
+class _Night:
+    """One night's record in the shape :func:`fact_values` reads."""
+
+    def __init__(self, fates: Any, record: dict[str, float | int]) -> None:
+        self.fates = fates
+        for name, value in record.items():
+            setattr(self, name, np.array([value], dtype=np.float64))
+
+
+def scipy_prior(prior: Prior) -> tuple[str, tuple[float, ...]]:
+    """The scipy.stats distribution of a prior (name, arguments), for pyabc's weights."""
+    d = prior.dist
+    if isinstance(d, Uniform):
+        low, high = (d.low - 0.5, d.high + 0.5) if prior.whole else (d.low, d.high)
+        return "uniform", (low, high - low)
+    if isinstance(d, Triangular):
+        return "triang", ((d.mode - d.low) / (d.high - d.low), d.low, d.high - d.low)
+    if isinstance(d, Lognormal):
+        sigma2 = math.log1p((d.sd / d.mean_value) ** 2)
+        return "lognorm", (math.sqrt(sigma2), 0.0, math.exp(math.log(d.mean_value) - sigma2 / 2))
+    kind = type(d).__name__.lower()
+    raise AnalysisError(f"the prior of {prior.key} is {kind}: ABC-SMC needs a uniform, "
+                        "triangular or lognormal prior for each key")
+
+
+# --- the sampler -------------------------------------------------------------------------------
+
+_CACHE: dict[str, Callable[[], Any]] = {}
+
+
+def _start_worker() -> None:
+    """In a worker: leave Ctrl-C to the main process, and one BLAS thread (two workers on two
+    cores, each with a thread per core, would spend their time waiting on each other)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits  # a dependency of pyabc's scikit-learn
+
+    threadpool_limits(1)
+
+
+def _run_batch(token: str, payload: bytes, seed: np.random.SeedSequence, size: int) -> list[Any]:
+    """In a worker: ``size`` draws of one batch (the generation's sampler unpickled once)."""
+    if token not in _CACHE:
+        import cloudpickle
+
+        _CACHE.clear()
+        _CACHE[token] = cloudpickle.loads(payload)
+    return _draws(_CACHE[token], seed, size)
+
+
+def _draws(simulate_one: Callable[[], Any], seed: np.random.SeedSequence, size: int) -> list[Any]:
+    # pyabc draws from numpy's global generator: seed it for this batch, then put it back
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(seed.generate_state(4))  # noqa: NPY002
+    try:
+        return [simulate_one() for _ in range(size)]
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def _make_sampler_class() -> type:
+    from pyabc.sampler import Sampler
+
+    class BatchSampler(Sampler):  # type: ignore[misc]
+        """pyabc's sampler interface over batches of draws, in this process or a pool."""
+
+        def __init__(self, seed: int, workers: int = 1,
+                     on_batch: Callable[[int, int], None] | None = None) -> None:
+            super().__init__()
+            self.seed, self.workers, self.on_batch = seed, workers, on_batch
+            self._pool: ProcessPoolExecutor | None = None
+
+        def sample_until_n_accepted(self, n: int, simulate_one: Callable[[], Any], t: int, *,
+                                    max_eval: float = np.inf, all_accepted: bool = False,
+                                    ana_vars: Any = None) -> Any:
+            sample = self._create_empty_sample()
+            size = max(1, math.ceil(n / 20))  # depends on n only: the same for any workers
+            evaluated = accepted = 0
+            for particles in self._batches(simulate_one, t, size):
+                before, tried = accepted, evaluated
+                for particle in particles:
+                    if accepted >= n or evaluated >= max_eval:
+                        break
+                    sample.append(particle)
+                    evaluated += 1
+                    accepted += bool(particle.accepted)
+                if self.on_batch is not None:
+                    self.on_batch(accepted - before, evaluated - tried)
+                if accepted >= n or evaluated >= max_eval:
+                    break
+            self.nr_evaluations_ = evaluated
+            if sample.n_accepted < n:
+                sample.ok = False
+            return sample
+
+        def _batches(self, simulate_one: Callable[[], Any], t: int,
+                     size: int) -> Iterator[list[Any]]:
+            def seed(b: int) -> np.random.SeedSequence:
+                return np.random.SeedSequence(self.seed, spawn_key=(PROPOSALS_STREAM, t + 1, b))
+
+            if self.workers <= 1:
+                b = 0
+                while True:
+                    yield _draws(simulate_one, seed(b), size)
+                    b += 1
+            import cloudpickle  # pyabc's own dependency
+
+            payload = cloudpickle.dumps(simulate_one)
+            token = hashlib.sha256(payload).hexdigest()
+            pool = self.pool()
+            flight: dict[int, Future[list[Any]]] = {}
+            b = 0
+            try:
+                while True:
+                    while len(flight) < 2 * self.workers:
+                        flight[b + len(flight)] = pool.submit(
+                            _run_batch, token, payload, seed(b + len(flight)), size)
+                    yield flight.pop(b).result()
+                    b += 1
+            finally:
+                for future in flight.values():
+                    future.cancel()
+                for future in flight.values():
+                    if not future.cancelled():
+                        future.exception()  # wait: the next generation must not race it
+
+        def pool(self) -> ProcessPoolExecutor:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker)
+            return self._pool
+
+        def close(self) -> None:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    return BatchSampler
+
+
+def BatchSampler(seed: int, workers: int = 1,
+                 on_batch: Callable[[int, int], None] | None = None) -> Any:
+    """The batch sampler (its class is made when first needed: pyabc is imported late)."""
+    global _SAMPLER
+    if _SAMPLER is None:
+        _SAMPLER = _make_sampler_class()
+    return _SAMPLER(seed, workers, on_batch)
+
+
+_SAMPLER: type | None = None
+
+
+def fact_scale(**kwargs: Any) -> FloatArray:
+    """Each fact's scale: the root mean square of its excess over a generation's nights (the
+    distance from the observed 0), at least 1 (a person, a bus, a minute): a fact no night
+    missed still counts a miss of 1 as 1."""
+    from pyabc.distance.scale import root_mean_square_deviation
+
+    scale: FloatArray = np.maximum(root_mean_square_deviation(**kwargs), 1.0)
+    return scale
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """pyabc logs every generation at INFO: keep it to warnings while we run."""
+    loggers = [logging.getLogger(name) for name in ("ABC", "pyabc", "Distance", "Epsilon")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], settings: SmcSettings,
+        workers: int = 1, on_batch: Callable[[int, int], None] | None = None,
+        sampler: Any = None) -> Fit:
+    """ABC-SMC of ``priors`` against ``facts`` (see the module's docstring). A
+    :func:`BatchSampler` given is used (its pool kept for the next fit); otherwise one is
+    made, with ``workers`` processes, and closed."""
+    import pyabc
+
+    names = _names(priors)
+    prior = pyabc.Distribution(**{name: pyabc.RV(*scipy_prior(p)[:1], *scipy_prior(p)[1])
+                                  for name, p in zip(names, priors, strict=True)})
+    model = NightModel(parsed, priors, facts, settings.seed)
+    distance = pyabc.AdaptivePNormDistance(p=2, scale_function=fact_scale,
+                                           max_scale_weight_ratio=100)
+    own = sampler is None
+    sampler = BatchSampler(settings.seed, workers) if own else sampler
+    sampler.on_batch = on_batch
+    with tempfile.TemporaryDirectory(prefix="crossing-abc-") as tmp, _quiet():
+        try:
+            abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population,
+                               sampler=sampler)
+            abc.new(f"sqlite:///{Path(tmp) / 'abc.db'}", dict.fromkeys(facts, 0.0))
+            history = abc.run(minimum_epsilon=0.0, max_nr_populations=settings.generations,
+                              min_acceptance_rate=settings.min_acceptance,
+                              max_total_nr_simulations=settings.max_nights)
+            frame, weights = history.get_distribution(m=0, t=history.max_t)
+            populations = history.get_all_populations()
+        finally:
+            if own:
+                sampler.close()
+    particles = frame[names].to_numpy(dtype=np.float64)
+    gens = []
+    for _, row in populations[populations["t"] >= 0].iterrows():
+        t = int(row["t"])
+        w = distance.get_weights(t) if distance.scale_weights else np.ones(len(facts))
+        gens.append(Generation(t, float(row["epsilon"]), int(row["samples"]),
+                               settings.population,
+                               {k: float(v) for k, v in zip(facts, w, strict=True)}))
+    weights = np.asarray(weights, dtype=np.float64)
+    return Fit(dict(facts), particles, weights / weights.sum(), tuple(gens))
