@@ -363,3 +363,19 @@ def test_command_bad_priors_file_exit_2(synthetic: Path, tmp_path: Path) -> None
         str(synthetic), "--priors", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2
     assert "missing.toml: no such priors file" in result.output
+
+
+def test_fact_values_derive_family_members_and_the_share_of_children() -> None:
+    from types import SimpleNamespace
+
+    from crossing_sim.analysis.distance import fact_values
+    from crossing_sim.model.fates import FATES, Fate
+
+    fates = np.zeros((2, len(FATES)), dtype=np.int64)
+    fates[:, int(Fate.CROSSED)] = [10, 0]
+    nights = SimpleNamespace(fates=fates, crossed_volunteers=np.array([3, 0]),
+                             crossed_children=np.array([4, 0]))
+    values = fact_values(nights, ["crossed", "family_members", "children_share"])
+    np.testing.assert_array_equal(values[0], [10, 7, 0.4])
+    assert values[1, 1] == 0
+    assert np.isnan(values[1, 2])  # nobody crossed: no share

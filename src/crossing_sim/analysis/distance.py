@@ -57,14 +57,21 @@ def select(facts: Facts, group: str) -> dict[str, Fact]:
 def fact_values(nights: Any, names: Sequence[str]) -> FloatArray:
     """Each night's measure of each named fact, one row per night (from a Batch or
     Replications: anything with the record's per-replication arrays)."""
+    crossed = np.asarray(nights.fates)[:, int(Fate.CROSSED)].astype(np.float64)
     columns = []
     for name in names:
         measure = FACT_MEASURES[name]
         if measure == "crossed":
-            columns.append(np.asarray(nights.fates)[:, int(Fate.CROSSED)])
+            columns.append(crossed)
+        elif measure == "crossed_family_members":  # derived, as in Replications
+            columns.append(crossed - np.asarray(nights.crossed_volunteers))
+        elif measure == "crossed_children_share":
+            columns.append(np.divide(np.asarray(nights.crossed_children, dtype=np.float64),
+                                     crossed, out=np.full(crossed.size, np.nan),
+                                     where=crossed > 0))
         else:
             columns.append(np.asarray(getattr(nights, measure)))
-    rows = len(np.asarray(nights.fates))
+    rows = crossed.size
     return np.column_stack(columns).astype(np.float64).reshape(rows, len(names))
 
 
