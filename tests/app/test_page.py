@@ -135,3 +135,16 @@ def test_an_uploaded_scenario_is_the_new_start(at: testing.AppTest) -> None:
     assert not at.error
     assert at.slider(key="tables").value == 3
     assert at.session_state["overrides"] == ()
+
+
+def test_one_night_plays_in_the_page(at: testing.AppTest) -> None:
+    at.radio(key="source").set_value("my own file").run()
+    at.text_area(key="pasted").input(
+        'extends = "baseline"\n[gate]\nopen = "21:00"\nclose = "22:00"\n').run()
+    at.select_slider(key="frame_step").set_value(30).run()
+    at.button(key="animate").click().run()
+    assert not at.exception
+    assert not at.error
+    frames = at.session_state["animation_frames"]
+    assert frames >= 4
+    assert any(f"{frames} frames, 30 minutes each" in c.value for c in at.caption)

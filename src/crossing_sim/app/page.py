@@ -79,8 +79,9 @@ def figure_png(kind: str, folders: tuple[str, ...]) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=20)
-def night_gif(name: str, text: str | None, overrides: tuple[str, ...], seed: int) -> bytes:
-    """Night 0 of a setting, animated, as a GIF (cached)."""
+def night_player(name: str, text: str | None, overrides: tuple[str, ...], seed: int,
+                 step: float) -> tuple[str, int]:
+    """Night 0 of a setting, animated, as an HTML player with its frame count (cached)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,10 +91,10 @@ def night_gif(name: str, text: str | None, overrides: tuple[str, ...], seed: int
 
     setting = runs.prepare_setting(runs.Start(name, text), overrides, work_folder(), seed)
     outcome = simulate(setting.scenario, replication_streams(seed, 0))
-    movie = animation.animation(setting.scenario, outcome, step=10, fps=6)
-    path = Path(tempfile.mkdtemp(dir=work_folder())) / "night.gif"
-    animation.save(movie, path, fps=6)
-    return path.read_bytes()
+    movie = animation.animation(setting.scenario, outcome, step=step, fps=4)
+    with matplotlib.rc_context({"savefig.dpi": 60}):
+        html = movie.to_jshtml(fps=4, default_mode="once")
+    return html, animation.frame_count(setting.scenario, outcome, step)
 
 
 def fail(exc: CrossingSimError, start: runs.Start) -> None:
@@ -326,16 +327,28 @@ def main() -> None:
     with game_view:
         game_tab(last["entry"] if last else None, setting)
     with night:
-        st.write("Night 0 of your plan: families walking to the gate, the queue, the tables, "
-                 "the buses.")
-        if st.button("Animate the night", key="animate"):
-            with st.spinner("drawing the night, frame by frame..."):
-                try:
-                    gif = night_gif(start.name, start.text, overrides, int(seed))
-                except (CrossingSimError, ValueError) as exc:
-                    st.error(str(exc))
-                    st.stop()
-            st.image(gif, caption="one simulated night, 10 minutes a frame")
+        night_tab(start, overrides, int(seed))
+
+
+def night_tab(start: runs.Start, overrides: tuple[str, ...], seed: int) -> None:
+    """Night 0 of the plan as a player: play, pause, step through the frames."""
+    import streamlit.components.v1 as components
+
+    st.write("Night 0 of your plan: families walking to the gate, the queue, the tables, "
+             "the buses.")
+    step = st.select_slider("Minutes of the night per frame", [10, 15, 20, 30], value=20,
+                            key="frame_step")
+    if st.button("Animate the night", key="animate"):
+        with st.spinner("drawing the night, frame by frame (about ten seconds)..."):
+            try:
+                html, frames = night_player(start.name, start.text, overrides, seed,
+                                            float(step))
+            except (CrossingSimError, ValueError) as exc:
+                st.error(str(exc))
+                st.stop()
+        st.session_state["animation_frames"] = frames
+        components.html(html, height=560, scrolling=True)
+        st.caption(f"{frames} frames, {step} minutes each: press play, or step through.")
 
 
 if __name__ == "__main__":  # as Streamlit runs it
