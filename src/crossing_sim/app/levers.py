@@ -14,7 +14,7 @@ from typing import Final
 from crossing_sim.scenario.spec import CLOSING_RULES, DEPARTURE_RULES, Scenario
 from crossing_sim.scenario.units import format_clock
 
-__all__ = ["CLOCK_STEP", "LEVERS", "Lever", "clock_options", "lever", "overrides", "values_of"]
+__all__ = ["CLOCK_STEP", "LEVERS", "Lever", "clock_options", "describe", "overrides", "values_of"]
 
 #: Minutes between the clock times a clock lever offers.
 CLOCK_STEP: Final = 15
@@ -60,11 +60,6 @@ LEVERS: Final = (
 )
 
 
-def lever(name: str) -> Lever:
-    """The lever called ``name``."""
-    return next(x for x in LEVERS if x.name == name)
-
-
 def _raw(scenario: Scenario, key: str) -> object:
     section, field = key.split(".")
     return getattr(getattr(scenario, section), field)
@@ -96,10 +91,8 @@ def clock_options(scenario: Scenario, current: str) -> list[str]:
     times = [format_clock(m, scenario.start_clock)
              for m in range(0, int(scenario.end), CLOCK_STEP)]
     if current not in times:
-        minute = _minutes(current, scenario.start_clock)
         times.append(current)
         times.sort(key=lambda t: _minutes(t, scenario.start_clock))
-        assert minute >= 0
     return times
 
 

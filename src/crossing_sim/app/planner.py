@@ -17,7 +17,7 @@ from typing import Final
 from crossing_sim.scenario.game import Costs, Game
 from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["GAME_KEYS", "Entry", "board_csv", "costs_of", "game_overrides", "ranked"]
+__all__ = ["GAME_KEYS", "Entry", "board_csv", "board_rows", "costs_of", "game_overrides", "ranked"]
 
 #: The game's numbers the page lets a teacher change, with their labels.
 GAME_KEYS: Final = {

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.compare import Difference, compare_stored, stored_measures
@@ -29,7 +29,7 @@ from crossing_sim.scenario.catalog import builtin_file, catalog
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["CLI_FLAGS", "Setting", "Start", "builtin_names", "estimates_of", "in_words",
-           "message", "paired", "prepare_setting", "run_setting", "summary_of"]
+           "message", "paired", "prepare_setting", "run_setting"]
 
 Progress = Callable[[float], object]
 
@@ -163,11 +163,6 @@ def message(exc: CrossingSimError, start: Start, folder: Path) -> str:
     if start.text is not None:
         text = text.replace(str(start.path(folder).parent) + os.sep, "")
     return text
-
-
-def summary_of(folder: Path) -> dict[str, Any]:
-    """The stored summary of a setting's folder."""
-    return dict(load_results(folder).point(0).summary)
 
 
 def estimates_of(folder: Path) -> dict[str, Estimate]:
