@@ -11,7 +11,7 @@ import pytest
 
 from conftest import invoke
 from crossing_sim import load_scenario
-from crossing_sim.app import levers, planner, runs, tried
+from crossing_sim.app import levers, planner, player, runs, tried
 from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.compare import Difference
 
@@ -146,3 +146,14 @@ def test_a_bad_upload_gives_the_command_lines_message(text: str, work: Path, tmp
     assert str(work) not in shown
     assert shown.startswith("bad.toml")
     assert os.sep not in shown.split(":")[0]
+
+
+def test_the_night_player_needs_nothing_from_the_internet() -> None:
+    from matplotlib import _animation_data as template
+
+    page = template.JS_INCLUDE + template.DISPLAY_TEMPLATE
+    assert "font-awesome" in page
+    shown = player.offline(page)
+    assert "https://" not in shown
+    assert '<i class="fa' not in shown
+    assert "\u25b6" in shown

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from crossing_sim.app import levers, planner, runs, tried
+from crossing_sim.app import levers, planner, player, runs, tried
 from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.compare import Difference
 from crossing_sim.experiment.seeding import DEFAULT_SEED
@@ -94,7 +94,7 @@ def night_player(name: str, text: str | None, overrides: tuple[str, ...], seed: 
     movie = animation.animation(setting.scenario, outcome, step=step, fps=4)
     with matplotlib.rc_context({"savefig.dpi": 60}):
         html = movie.to_jshtml(fps=4, default_mode="once")
-    return html, animation.frame_count(setting.scenario, outcome, step)
+    return player.offline(html), animation.frame_count(setting.scenario, outcome, step)
 
 
 def fail(exc: CrossingSimError, start: runs.Start) -> None:
@@ -332,8 +332,6 @@ def main() -> None:
 
 def night_tab(start: runs.Start, overrides: tuple[str, ...], seed: int) -> None:
     """Night 0 of the plan as a player: play, pause, step through the frames."""
-    import streamlit.components.v1 as components
-
     st.write("Night 0 of your plan: families walking to the gate, the queue, the tables, "
              "the buses.")
     step = st.select_slider("Minutes of the night per frame", [10, 15, 20, 30], value=20,
@@ -347,7 +345,7 @@ def night_tab(start: runs.Start, overrides: tuple[str, ...], seed: int) -> None:
                 st.error(str(exc))
                 st.stop()
         st.session_state["animation_frames"] = frames
-        components.html(html, height=560, scrolling=True)
+        st.iframe(html, height=560)
         st.caption(f"{frames} frames, {step} minutes each: press play, or step through.")
 
 
