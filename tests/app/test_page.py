@@ -148,3 +148,17 @@ def test_one_night_plays_in_the_page(at: testing.AppTest) -> None:
     frames = at.session_state["animation_frames"]
     assert frames >= 4
     assert any(f"{frames} frames, 30 minutes each" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("content", "shown"), [
+    (b"[gate]\nlanes = 0\n", "night.toml: gate.lanes = 0: the value must be between 1 and 1000"),
+    (b'extends = "nowhere"\n', 'night.toml: extends = "nowhere": no such file: nowhere'),
+    (b"\xff\xfe not text", "night.toml: is not UTF-8 text (byte 0)"),
+])
+def test_an_uploaded_file_that_is_not_a_scenario(at: testing.AppTest, content: bytes,
+                                                 shown: str) -> None:
+    at.radio(key="source").set_value("my own file").run()
+    at.file_uploader(key="upload").upload("night.toml", content, "application/toml").run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith(shown)

@@ -116,8 +116,8 @@ def choose_start() -> runs.Start:
         if upload is not None:
             try:
                 return runs.Start(upload.name, upload.getvalue().decode("utf-8"))
-            except UnicodeDecodeError:
-                st.error(f"{upload.name}: is not UTF-8 text (not a scenario file)")
+            except UnicodeDecodeError as exc:  # worded as the command line words it
+                st.error(f"{upload.name}: is not UTF-8 text (byte {exc.start})")
                 st.stop()
         if pasted.strip():
             return runs.Start("pasted.toml", pasted)
