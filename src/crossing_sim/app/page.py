@@ -220,12 +220,13 @@ def log_tab() -> None:
     if not log:
         st.write("Every setting you run appears here, side by side.")
         return
-    st.dataframe(tried.log_rows(log), hide_index=True, key="log_table")
+    st.dataframe(tried.log_rows(log), hide_index=True, key="log_table",
+                 column_config={"changes": st.column_config.TextColumn(width="large")})
     st.download_button("Download the log (CSV)", tried.log_csv(log), "scenario-log.csv",
                        "text/csv", key="log_csv")
     labels = {t.label: t for t in log}
     which = st.selectbox("A setting to download as a scenario file", list(labels),
-                         index=len(labels) - 1, key="log_pick")
+                         index=len(labels) - 1)  # no key: a new entry is chosen at once
     chosen = labels[str(which)]
     st.download_button(f"Download {chosen.file_name}", chosen.toml, chosen.file_name,
                        "application/toml", key="log_toml")
@@ -257,7 +258,8 @@ def game_tab(entry: tried.Tried | None, setting: runs.Setting) -> None:
     st.session_state["board"] = list(board)
     if board:
         st.subheader("The class's results board")
-        st.dataframe(planner.board_rows(board), hide_index=True, key="board_table")
+        st.dataframe(planner.board_rows(board), hide_index=True, key="board_table",
+                     column_config={"plan": st.column_config.TextColumn(width="large")})
         st.download_button("Download the board (CSV)", planner.board_csv(board),
                            "results-board.csv", "text/csv", key="board_csv")
 

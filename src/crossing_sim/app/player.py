@@ -12,16 +12,16 @@ from typing import Final
 
 __all__ = ["GLYPHS", "offline"]
 
-#: Each icon of the player, as a character every browser's fonts have.
+#: Each icon of the player, as characters that every browser's fonts have.
 GLYPHS: Final = {
     "fa fa-minus": "\u2212",  # slower
-    "fa fa-fast-backward": "\u23ee",  # first frame
+    "fa fa-fast-backward": "|\u25c0",  # first frame
     "fa fa-step-backward": "\u2039",  # one frame back
     "fa fa-play fa-flip-horizontal": "\u25c0",  # play backwards
-    "fa fa-pause": "\u23f8",
+    "fa fa-pause": "||",
     "fa fa-play": "\u25b6",
     "fa fa-step-forward": "\u203a",  # one frame on
-    "fa fa-fast-forward": "\u23ed",  # last frame
+    "fa fa-fast-forward": "\u25b6|",  # last frame
     "fa fa-plus": "+",  # faster
 }
 

@@ -85,9 +85,20 @@ def builtin_names() -> list[str]:
 
 def prepare_setting(start: Start, overrides: Sequence[str], folder: Path,
                     seed: int) -> Setting:
-    """Resolve and validate a setting; raises CrossingSimError (see :func:`message`)."""
-    points = prepare(start.path(folder), list(overrides), seed=seed)
-    return Setting(start, tuple(overrides), points[0])
+    """Resolve and validate a setting; raises CrossingSimError (see :func:`message`).
+
+    A setting with changes is run from its own resolved file (the file the page downloads),
+    so its results folder holds one plain scenario, not a start plus overrides.
+    """
+    point = prepare(start.path(folder), list(overrides), seed=seed)[0]
+    if overrides:
+        text = point.resolved.to_toml()
+        own = folder / "settings" / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.toml"
+        own.parent.mkdir(parents=True, exist_ok=True)
+        if not own.is_file():
+            own.write_text(text, encoding="utf-8")
+        point = prepare(own, seed=seed)[0]
+    return Setting(start, tuple(overrides), point)
 
 
 class _Counting:
