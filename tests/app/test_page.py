@@ -162,3 +162,15 @@ def test_an_uploaded_file_that_is_not_a_scenario(at: testing.AppTest, content: b
     assert not at.exception
     assert len(at.error) == 1
     assert at.error[0].value.startswith(shown)
+
+
+def test_a_start_outside_the_sliders_ranges_still_opens(at: testing.AppTest) -> None:
+    at.radio(key="source").set_value("my own file").run()
+    text = ('extends = "baseline"\n[buses]\ncount = 60\nseats = 5\nsplit_families = true\n'
+            "[warning]\np_reach = 0.3\n")
+    at.text_area(key="pasted").input(text).run()
+    assert not at.exception
+    assert not at.error
+    assert (at.slider(key="buses").value, at.slider(key="seats").value) == (60, 5)
+    assert at.slider(key="reach").value == 30
+    assert at.session_state["overrides"] == ()

@@ -149,10 +149,11 @@ def lever_controls(scenario: Any, values: dict[str, Any]) -> dict[str, Any]:
             group = x.group
             st.sidebar.subheader(group)
         if x.kind in ("int", "percent"):
-            chosen[x.name] = st.sidebar.slider(x.label, x.low, max(x.high, values[x.name]),
-                                               step=x.step, key=x.name, help=x.help or None)
+            chosen[x.name] = st.sidebar.slider(x.label, min(x.low, int(values[x.name])),
+                                               max(x.high, int(values[x.name])), step=x.step,
+                                               key=x.name, help=x.help or None)
         elif x.kind == "hours":
-            chosen[x.name] = st.sidebar.slider(x.label, float(x.low),
+            chosen[x.name] = st.sidebar.slider(x.label, float(min(x.low, values[x.name])),
                                                float(max(x.high, values[x.name])),
                                                step=float(x.step), key=x.name,
                                                help=x.help or None)
