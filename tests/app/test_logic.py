@@ -61,7 +61,11 @@ def test_the_difference_in_plain_words() -> None:
         "about 45 more people crossed a night, between 41 and 49")
     assert runs.in_words(_difference(-7.4, -9.6, -5.1)).startswith(
         "about 7 fewer people crossed a night, between 5 and 10")
-    assert "could go either way" in runs.in_words(_difference(1.6, -0.8, 4.0))
+    assert runs.in_words(_difference(1.3, -0.8, 4.0)).startswith(
+        "about 1 more person crossed a night, between 1 fewer and 4 more, so it could go "
+        "either way (95 % confidence, 200 paired nights)")
+    assert runs.in_words(_difference(0.3, -3.2, 3.9)).startswith(
+        "about the same number crossed a night: between 3 fewer and 4 more")
     assert runs.in_words(_difference(0, 0, 0)).startswith("exactly the same")
 
 

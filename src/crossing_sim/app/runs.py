@@ -150,17 +150,24 @@ def in_words(d: Difference) -> str:
     if d.ci95_low == d.ci95_high == d.mean == 0:
         return "exactly the same number of people crossed on every night"
     low, high = sorted((d.ci95_low, d.ci95_high))
+    sure = f"(95 % confidence, {d.nights} paired nights)"
     if round(d.mean) == 0 and round(low) == 0 and round(high) == 0:
-        return "no difference to speak of: within one person either way"
-    way = "more" if d.mean > 0 else "fewer"
-    span = (f"between {round(low):+d} and {round(high):+d}" if low < 0 < high
-            else f"between {round(abs(low))} and {round(abs(high))}" if d.mean > 0
-            else f"between {round(abs(high))} and {round(abs(low))}")
-    sure = "" if not low < 0 < high else " (so it could go either way)"
-    whole = round(abs(d.mean))
-    who = "person" if whole == 1 else "people"
-    return (f"about {whole} {way} {who} crossed a night, {span}{sure} "
-            f"(95 % confidence, {d.nights} paired nights)")
+        return f"no difference to speak of: within one person either way {sure}"
+    if low < 0 < high:  # no change at all is within the interval too
+        either = f"between {round(-low)} fewer and {round(high)} more"
+        if round(d.mean) == 0:
+            return f"about the same number crossed a night: {either} {sure}"
+        return (f"{_about(d.mean)} crossed a night, {either}, so it could go either way "
+                f"{sure}")
+    span = sorted((round(abs(low)), round(abs(high))))
+    return f"{_about(d.mean)} crossed a night, between {span[0]} and {span[1]} {sure}"
+
+
+def _about(mean: float) -> str:
+    """"about 45 more people", "about 1 fewer person"."""
+    whole = round(abs(mean))
+    return (f"about {whole} {'more' if mean > 0 else 'fewer'} "
+            f"{'person' if whole == 1 else 'people'}")
 
 
 #: How the command line names the library's parameters (as ``crossing_sim.cli.common.FLAGS``).
