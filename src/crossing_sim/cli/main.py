@@ -15,6 +15,7 @@ __all__ = ["COMMANDS", "main"]
 #: Every command: the module that defines it, and the line ``crossing-sim --help`` shows.
 COMMANDS: dict[str, tuple[str, str]] = {
     "animate": ("crossing_sim.cli.teaching", "Animate one simulated night as a GIF or MP4."),
+    "app": ("crossing_sim.cli.app", "Open the classroom app in the browser (crossing-sim[app])."),
     "calibrate": ("crossing_sim.cli.analysis",
                  "Which values of uncertain keys fit the observed night."),
     "check": ("crossing_sim.cli.check",

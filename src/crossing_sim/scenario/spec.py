@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from crossing_sim.errors import ScenarioError, field_error
 from crossing_sim.scenario.distributions import Choice, Distribution, Fixed, highest
+from crossing_sim.scenario.game import Game
 from crossing_sim.scenario.journey import Checkpoint, Journey, Message, Origin, RoadCut
 from crossing_sim.scenario.observed import Observed
 from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
@@ -167,6 +168,7 @@ class Scenario:
     buses: Buses = param("table", {}, cls=Buses, doc="the buses")
     observed: Observed = param("table", {}, cls=Observed,
                                doc="what was observed on the real night, to compare with")
+    game: Game = param("table", {}, cls=Game, doc="the planner's game: budget and costs (app)")
     start_clock: int = 0
 
     @cached_property
