@@ -172,8 +172,8 @@ def small_enough(args: list[str], files: dict[str, bytes]) -> bool:
         table = tomllib.loads(files["s.toml"].decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return True
-    expected = table.get("population", {}).get("expected", 700) if isinstance(
-        table.get("population"), dict) else 700
+    expected = table.get("population", {}).get("expected", 100) if isinstance(
+        table.get("population"), dict) else 100
     return not (isinstance(expected, int) and expected > 20_000)
 
 

@@ -59,5 +59,5 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 def main() -> None:
     """crossing-sim: one night at a humanitarian border crossing, as a discrete-event model.
 
-    How many of the 700 expected got through the gate in its window, next to the 422 who did.
+    How many of those expected get through the gate in its window, next to what was observed.
     """

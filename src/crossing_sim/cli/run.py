@@ -69,7 +69,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
         max_reps: int | None, jobs: int | None, scheduler: str | None, out: Path | None,
         as_json: bool, with_plot: bool, overrides: tuple[str, ...],
         posterior: Path | None) -> None:
-    """Run replications of SCENARIO and compare the crossings with the real 422."""
+    """Run replications of SCENARIO and compare the crossings with what was observed."""
     seed = DEFAULT_SEED if seed is None else seed
     prepared = prepare(scenario, overrides, seed=seed, posterior=posterior)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)

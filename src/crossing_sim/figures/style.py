@@ -32,7 +32,7 @@ BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE = PALETTE
 GREY: Final = "#999999"
 #: What lies behind the data (a calibration's prior draws).
 LIGHT_GREY: Final = "#b8b8b8"
-#: How reference lines (the real 422, seats, capacity) are drawn.
+#: How reference lines (an observed count, seats, capacity) are drawn.
 REFERENCE: Final[dict[str, Any]] = {"color": "black", "linestyle": "--", "linewidth": 1.8,
                                     "zorder": 4}
 

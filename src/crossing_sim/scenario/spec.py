@@ -37,7 +37,7 @@ ARRIVAL_MODES = ("journey", "poisson", "replay")
 class Population:
     """Who is expected at the gate and how they move: as family groups."""
 
-    expected: int = param("int", 700, min=1, max=1_000_000,
+    expected: int = param("int", 100, min=1, max=1_000_000,
                           doc="people expected to cross (the list)")
     group_size: Distribution = param(
         "dist", {"dist": "choice", "values": [1, 2, 3, 4, 5], "weights": [1, 1, 1, 1, 1]},
@@ -49,8 +49,8 @@ class Population:
         "dist", "none", unit="count", min=1, optional=True, dists=("fixed", "choice", "empirical"),
         dists_rule="must be a fixed number or a choice of whole numbers (dist = \"choice\", "
                    "\"empirical\" or \"fixed\")",
-        doc="people who make for the gate, drawn each night, e.g. a choice of 700, 800 and "
-            "827 (none: expected); shares stay shares of expected")
+        doc="people who make for the gate, drawn each night, e.g. a choice of several "
+            "reported counts (none: expected); shares stay shares of expected")
     volunteers_per_group: int = param("int", 0, min=0, max=1000,
                                       doc="volunteers in each family group (a smaller group "
                                           "is all volunteers); the others are family members")
