@@ -46,7 +46,8 @@ def render_calibration(result: Calibration, elapsed: float | None = None) -> str
                   "the others are held out)"]
     start = next(iter(result.facts.values())).start_clock
     for row in result.predictive_summary():
-        show = _clock(start) if row["unit"] == "clock" else _count
+        show = (_clock(start) if row["unit"] == "clock" else _share if row["unit"] == "share"
+                else _count)
         verdict = "inside" if row["inside_90"] else "OUTSIDE"
         where = (f"{100 * row['p_at_most']:3.0f} % of nights at or below it" if
                  row["low"] is not None and row["low"] == row["high"] else
@@ -60,6 +61,10 @@ def render_calibration(result: Calibration, elapsed: float | None = None) -> str
 
 def _count(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.0f}"
+
+
+def _share(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{100 * x:.0f} %"
 
 
 def _clock(start: int) -> Callable[[float], str]:
