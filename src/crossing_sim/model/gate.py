@@ -47,6 +47,7 @@ class GateQueue:
         self.idle: list[simpy.Event] = []
         self.working = spec.lanes
         self.done = env.event()
+        self.done_at: float | None = None  # when the last table stopped
         for _ in range(spec.lanes):
             env.process(self._table())
         env.process(self._closing())
@@ -89,6 +90,8 @@ class GateQueue:
         finish_queue = spec.closing == "finish_queue"
         cut_off = spec.closing == "cut_off"
         limited = holding.capacity is not None
+        # without a capacity the buses load after the night (see buses.py): keep the order
+        keep = holding.waiting.append
         pauses, pause = self.pauses, 0
         while True:
             now = env.now
@@ -123,12 +126,16 @@ class GateQueue:
             screen_end[group] = env.now
             if listed[group]:
                 fate[group] = CROSSED
-                holding.admit(group, size)
+                if limited:
+                    holding.admit(group, size)
+                else:
+                    keep(group)
             else:
                 fate[group] = REFUSED
                 holding.release(size)
         self.working -= 1
         if self.working == 0:
+            self.done_at = env.now
             self.done.succeed()
             holding.wake_loader()
 

@@ -63,7 +63,7 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     holding = HoldingArea(env, scenario.holding.capacity)
     gate = GateQueue(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log,
                      _pauses(gate_spec, streams))
-    BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
+    loader = BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
               sizes, log)
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
     order = coming[np.argsort(arrive[coming], kind="stable")]
@@ -71,6 +71,8 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     gate.wait_for_opening(order[:early].tolist(), arrive[order[:early]].tolist())
     env.process(gate.arrivals(order[early:].tolist(), arrive[order[early:]].tolist()))
     env.run(until=scenario.end)
+    if loader.after_the_night:
+        loader.load_after(scenario.end)
     return _outcome(scenario, people, log)
 
 
