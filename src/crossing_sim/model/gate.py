@@ -71,9 +71,12 @@ class GateQueue:
         others too late, or given up, without an event.
         """
         env, queue, idle, queued = self.env, self.queue, self.idle, self.log.queued
+        now = env.now  # kept here: a timeout of d resumes this process at exactly now + d
         for group, t in zip(order, times, strict=True):
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            if t > now:
+                delay = t - now
+                yield env.timeout(delay)
+                now += delay
             queued[group] = t
             queue.append(group)
             if idle:
@@ -123,7 +126,7 @@ class GateQueue:
                 holding.release(size)
                 continue
             yield env.timeout(duration)
-            screen_end[group] = env.now
+            screen_end[group] = now + duration  # the clock when the timeout fires
             if listed[group]:
                 fate[group] = CROSSED
                 if limited:
