@@ -73,9 +73,10 @@ def measure(scenario: Scenario, repeat: int) -> tuple[float, int, int]:
         del out
     gc.collect()
     tracemalloc.start()
-    out = simulate(scenario, replication_streams(2018, 0))
+    out = simulate(scenario, replication_streams(2018, 0))  # the outcome counts too
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    del out
     return float(np.median(seconds)), peak, crossed
 
 

@@ -17,9 +17,8 @@ With a capacity, boarding frees room for the gate, and the loader runs as a SimP
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-
 import math
+from collections.abc import Generator, Sequence
 
 import simpy
 
