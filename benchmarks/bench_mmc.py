@@ -42,14 +42,14 @@ WINDOW = 1300.0  # minutes over which the customers arrive, on average
 
 def mmc_scenario(customers: int, servers: int, rho: float) -> Scenario:
     lam = customers / WINDOW  # customers a minute
-    mean_service = servers * rho / lam
+    service = {"dist": "exponential", "mean": f"{servers * rho / lam * 60:.12g}s"}
     return scenario_from_dict({
         "start": "00:00", "end": "23:59", "series_step": "1min",
         "population": {"expected": customers, "group_size": 1},
         "arrivals": {"mode": "poisson", "rate": f"{lam:.12g}/min"},
         "gate": {"open": "00:00", "close": "23:50", "closing": "finish_queue", "lanes": servers,
                  "screening_per_person": "0s",
-                 "screening_per_group": {"dist": "exponential", "mean": f"{mean_service * 60:.12g}s"}},
+                 "screening_per_group": service},
         "buses": {"count": 1, "seats": 1, "available": "23:58"},
     })
 
@@ -74,13 +74,15 @@ def run_project(scenario: Scenario) -> float:
 def run_ciw(gaps: list[float], service: list[float], servers: int, until: float) -> float:
     import ciw  # the bench extra
 
-    network = ciw.create_network(arrival_distributions=[ciw.dists.Sequential(gaps)],
+    # Sequential cycles through its list: a last gap past the end stops the arrivals
+    network = ciw.create_network(arrival_distributions=[ciw.dists.Sequential([*gaps, 1e12])],
                                  service_distributions=[ciw.dists.Sequential(service)],
                                  number_of_servers=[servers])
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(until)
-    waits = [r.waiting_time for r in sim.get_all_records()][: len(gaps)]
-    return float(np.mean(waits))
+    records = sim.get_all_records()
+    assert len(records) == len(gaps), "Ciw did not serve every customer by the end"
+    return float(np.mean([r.waiting_time for r in records]))
 
 
 def run_lean(gaps: list[float], service: list[float], servers: int, until: float) -> float:
