@@ -39,6 +39,8 @@ def check_structure(scenario: Scenario) -> list[str]:
     gate, buses, problems = scenario.gate, scenario.buses, []
     if scenario.arrivals.mode != "journey":
         problems.append("arrivals are not the journey")
+    if getattr(scenario.population, "turnout", None) is not None:
+        problems.append("the number who set out is drawn (population.turnout)")
     if not isinstance(scenario.population.group_size, Choice):
         problems.append("group sizes are not a choice")
     if gate.screening_per_child is not None or gate.closing != "finish_screening":
@@ -163,12 +165,13 @@ def floor_night(scenario: Scenario, streams: Streams) -> int:
         arrive[block] = np.where(walking, t, np.nan)
     # --- the gate's draws, in bulk ----------------------------------------------------------
     first_person = np.concatenate(([0], np.cumsum(size)[:-1]))
+    people = int(size.sum())  # expected: the last family is cut to fit
     per_person = _draw(streams, "gate/screening_per_person", gate.screening_per_person,
-                       expected)
+                       people)
     screening = (_draw(streams, "gate/screening_per_group", gate.screening_per_group, n)
                  + np.add.reduceat(per_person, first_person)).tolist()
     listed = (streams.generator("gate/list").random(n) >= gate.p_not_on_list).tolist()
-    boarding = np.add.reduceat(_draw(streams, "buses/boarding", buses.boarding, expected),
+    boarding = np.add.reduceat(_draw(streams, "buses/boarding", buses.boarding, people),
                                first_person).tolist()
     pauses: list[tuple[float, float]] = []
     if gate.pauses is not None:
