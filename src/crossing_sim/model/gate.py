@@ -10,6 +10,7 @@ queue. At dawn (``give_up``) families still queued leave. While the site is unde
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Generator, Sequence
 
@@ -47,6 +48,7 @@ class GateQueue:
         self.idle: list[simpy.Event] = []
         self.working = spec.lanes
         self.done = env.event()
+        self.done_at: float | None = None  # when the last table stopped
         for _ in range(spec.lanes):
             env.process(self._table())
         env.process(self._closing())
@@ -70,9 +72,12 @@ class GateQueue:
         others too late, or given up, without an event.
         """
         env, queue, idle, queued = self.env, self.queue, self.idle, self.log.queued
+        now = env.now  # kept here: a timeout of d resumes this process at exactly now + d
         for group, t in zip(order, times, strict=True):
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            if t > now:
+                delay = t - now
+                yield env.timeout(delay)
+                now += delay
             queued[group] = t
             queue.append(group)
             if idle:
@@ -89,46 +94,65 @@ class GateQueue:
         finish_queue = spec.closing == "finish_queue"
         cut_off = spec.closing == "cut_off"
         limited = holding.capacity is not None
+        # without a capacity the buses load after the night (see buses.py): keep the order
+        keep = holding.waiting.append
         pauses, pause = self.pauses, 0
+        next_pause = pauses[0][0] if pauses else math.inf  # when the next pause starts
+        # the clock is read after waiting for an event; after a timeout of d it is now + d
+        now = env.now
         while True:
-            now = env.now
             if now >= close and not (finish_queue and queue):
                 break
             if not queue:
                 wake = env.event()
                 self.idle.append(wake)
                 yield wake
+                now = env.now
                 continue
-            if pause < len(pauses) and now >= pauses[pause][0]:
+            if now >= next_pause:
                 while pause < len(pauses) and pauses[pause][1] <= now:
                     pause += 1
-                if pause < len(pauses) and pauses[pause][0] <= now:
-                    yield env.timeout(pauses[pause][1] - now)  # no family is called meanwhile
+                next_pause = pauses[pause][0] if pause < len(pauses) else math.inf
+                if next_pause <= now:
+                    delay = pauses[pause][1] - now
+                    yield env.timeout(delay)  # no family is called meanwhile
+                    now += delay
                     continue
             group = queue[0]
             size = sizes[group]
-            if limited and not holding.has_room(size):
-                yield holding.room_event()
-                continue
+            if limited:
+                if not holding.has_room(size):
+                    yield holding.room_event()
+                    now = env.now
+                    continue
+                holding.occupied += size  # room is held for the family while it is screened
             queue.popleft()
-            holding.occupied += size  # room is held for the family while it is screened
             left_queue[group] = screen_start[group] = now
             duration = screening[group]
             if cut_off and now + duration > close:
-                yield env.timeout(close - now)
+                delay = close - now
+                yield env.timeout(delay)
+                now += delay
                 fate[group] = TURNED_AWAY
-                holding.release(size)
+                if limited:
+                    holding.release(size)
                 continue
             yield env.timeout(duration)
-            screen_end[group] = env.now
+            now += duration
+            screen_end[group] = now
             if listed[group]:
                 fate[group] = CROSSED
-                holding.admit(group, size)
+                if limited:
+                    holding.admit(group, size)
+                else:
+                    keep(group)
             else:
                 fate[group] = REFUSED
-                holding.release(size)
+                if limited:
+                    holding.release(size)
         self.working -= 1
         if self.working == 0:
+            self.done_at = env.now
             self.done.succeed()
             holding.wake_loader()
 

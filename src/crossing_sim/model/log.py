@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from array import array
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["NAN", "Log", "floats", "ints"]
+__all__ = ["NAN", "Log", "floats", "ints", "packed"]
 
 NAN = math.nan
 
@@ -53,3 +54,11 @@ def floats(record: array[float]) -> NDArray[np.float64]:
 def ints(record: array[int]) -> NDArray[np.int64]:
     """An integer record as a numpy array (sharing its memory)."""
     return np.frombuffer(record, dtype=np.int64)
+
+
+def packed(values: NDArray[np.float64] | NDArray[np.int64]) -> array[Any]:
+    """A numpy vector as a typed buffer for the SimPy processes to read: indexed as fast as
+    a list, but 8 bytes an entry instead of a list's 32 (a pointer and a Python object)."""
+    if values.dtype.kind == "f":
+        return array("d", values.astype(np.float64, copy=False).tobytes())
+    return array("q", values.astype(np.int64, copy=False).tobytes())

@@ -19,7 +19,7 @@ from crossing_sim.model.fates import Fate
 from crossing_sim.model.gate import GateQueue
 from crossing_sim.model.holding import HoldingArea
 from crossing_sim.model.journey import Travellers, direct, travel
-from crossing_sim.model.log import Log, floats, ints
+from crossing_sim.model.log import Log, floats, ints, packed
 from crossing_sim.model.outcome import Boardings, Groups, Outcome, Series, Trips
 from crossing_sim.model.streams import Streams
 from crossing_sim.scenario.spec import GateRules, Scenario
@@ -54,23 +54,28 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
                              n) + np.add.reduceat(per_person, first_person)
     listed = streams.uniform("gate/list", n) >= gate_spec.p_not_on_list
     boarding = streams.draw("buses/boarding", scenario.buses.boarding.sample, total)
-    boarding_cum = np.concatenate(([0.0], np.cumsum(boarding)))
+    boarding_cum = np.empty(total + 1)
+    boarding_cum[0] = 0.0
+    np.cumsum(boarding, out=boarding_cum[1:])
+    del boarding, per_person
 
     arrive = people.arrive
     log = Log(n, _late_at_the_gate(gate_spec, arrive, people.fate, scenario.end))
     env = simpy.Environment()
-    sizes = size.tolist()
+    sizes = packed(size)  # typed buffers, not lists: 8 bytes an entry (see log.py)
     holding = HoldingArea(env, scenario.holding.capacity)
-    gate = GateQueue(env, gate_spec, sizes, screening.tolist(), listed.tolist(), holding, log,
+    gate = GateQueue(env, gate_spec, sizes, packed(screening), listed.tolist(), holding, log,
                      _pauses(gate_spec, streams))
-    BusLoader(env, scenario.buses, holding, gate, boarding_cum.tolist(), first_person.tolist(),
-              sizes, log)
+    loader = BusLoader(env, scenario.buses, holding, gate, packed(boarding_cum),
+                       packed(first_person), sizes, log)
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
     order = coming[np.argsort(arrive[coming], kind="stable")]
     early = int(np.searchsorted(arrive[order], gate_spec.open, side="left"))
-    gate.wait_for_opening(order[:early].tolist(), arrive[order[:early]].tolist())
-    env.process(gate.arrivals(order[early:].tolist(), arrive[order[early:]].tolist()))
+    gate.wait_for_opening(packed(order[:early]), packed(arrive[order[:early]]))
+    env.process(gate.arrivals(packed(order[early:]), packed(arrive[order[early:]])))
     env.run(until=scenario.end)
+    if loader.after_the_night:
+        loader.load_after(scenario.end)
     return _outcome(scenario, people, log)
 
 
