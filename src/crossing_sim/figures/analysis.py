@@ -63,9 +63,11 @@ def sensitivity_figures(result: Sensitivity) -> dict[str, Figure]:
     return {"ranking": ranking_figure(result)}
 
 
-def _axis_label(key: str, scale: Scale, width: int = 28) -> str:
+def _axis_label(key: str, scale: Scale, width: int = 28, short: bool = False) -> str:
+    """The key in words (with its unit); ``short``: its last two parts, for many panels."""
     unit = scale.unit if scale.kind not in ("clock", "int", "float") else ""
-    text = key_words(key) + (f" ({unit})" if unit else "")
+    words = (" ".join(key.split(".")[-2:]).replace("_", " ") if short else key_words(key))
+    text = words + (f" ({unit})" if unit else "")
     return "\n".join(textwrap.wrap(text, width, break_long_words=False))
 
 
@@ -83,7 +85,8 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
     calibrated value (the posterior median) and a known truth if given."""
     priors, draws, kept = result.priors, result.prior_draws[:2000], result.main.rows
     d = len(priors)
-    size = min(13.0, max(6.0, 3.6 * d))
+    size = min(16.0, max(6.0, 3.6 * d))
+    many = d > 4  # short labels and small ticks, or the labels crowd out the panels
     fig = NotebookFigure(figsize=(size, size + 1.2))
     axes = np.atleast_2d(np.asarray(fig.subplots(d, d, squeeze=False)))
     marks = {p.key: float(np.median(kept[:, j])) for j, p in enumerate(priors)}
@@ -108,7 +111,7 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
                 if truth and col_prior.key in truth:
                     ax.axvline(truth[col_prior.key], color=TRUTH_COLOUR, lw=2, ls="--",
                                label="truth")
-                ax.set_ylabel("density")
+                ax.set_ylabel("" if many and j else "density")
                 ax.tick_params(axis="y", labelleft=False)
             else:
                 ax.scatter(draws[:, j], draws[:, i], s=4, color=PRIOR_COLOUR, lw=0)
@@ -120,17 +123,29 @@ def pairs_figure(result: Calibration, truth: Mapping[str, float] | None = None) 
                             mew=2.5, color=TRUTH_COLOUR)
                 _clock_ticks(ax, row_prior.scale, "y")
                 if j == 0:
-                    ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale))
+                    ax.set_ylabel(_axis_label(row_prior.key, row_prior.scale, 16, many),
+                                  fontsize=10 if many else None)
             _clock_ticks(ax, col_prior.scale, "x")
             if i == d - 1:
-                ax.set_xlabel(_axis_label(col_prior.key, col_prior.scale))
+                ax.set_xlabel(_axis_label(col_prior.key, col_prior.scale, 16, many),
+                              fontsize=10 if many else None)
+            if many:
+                ax.tick_params(labelsize=8)
+                if i < d - 1:
+                    ax.tick_params(labelbottom=False)
+                if j > 0 and i != j:
+                    ax.tick_params(labelleft=False)
     legend(fig, [axes[0, 0]])
     fig.suptitle("What the calibration learned", x=0.01, ha="left")
-    axes[0, 0].set_title(wrap(
-        f"ABC-SMC posterior: {len(kept):,} rows fitted on "
-        f"{', '.join(k.replace('_', ' ') for k in result.facts)}; grey: draws from the "
-        "priors, blue: the posterior sample", int(8 * size)), fontsize=11.5, loc="left")
-    axes[0, 0].title.set_in_layout(d == 1)
+    note = wrap(f"ABC-SMC posterior: {len(kept):,} rows fitted on "
+                f"{', '.join(k.replace('_', ' ') for k in result.facts)}; grey: draws from "
+                "the priors, blue: the posterior sample", int(8 * size))
+    if d > 1:  # in the empty upper right, clear of the panels and out of the layout
+        text = fig.text(0.98, 0.93, "\n".join(textwrap.wrap(note, 60)), ha="right",
+                        va="top", fontsize=11.5)
+        text.set_in_layout(False)
+    else:
+        axes[0, 0].set_title(note, fontsize=11.5, loc="left")
     return fig
 
 
