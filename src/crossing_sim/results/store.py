@@ -182,6 +182,7 @@ class Store:
                 held = create(self.folder, contents)
                 if held is not None:
                     self._claim = held
+                    clean_stale(self.folder)
                     return "new"
             raise ResultsError(f"{self.folder}: other processes keep making and removing it; "
                                f"choose another {param('out')}")
