@@ -14,10 +14,10 @@ import pytest
 from conftest import TINY
 from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design
+from crossing_sim.experiment.executors import SerialExecutor
 from crossing_sim.experiment.replications import Task, run_batch
 from crossing_sim.experiment.run import Plan
 from crossing_sim.experiment.sweep import execute, prepare, spec_of
-from crossing_sim.experiment.executors import SerialExecutor
 from crossing_sim.results.batches import pack
 from crossing_sim.results.reader import load_results
 from crossing_sim.results.store import Store, batch_name
