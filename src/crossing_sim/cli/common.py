@@ -124,7 +124,7 @@ set_option = click.option(
 
 #: The types of the options a sweep file may also give: the file's values are checked by
 #: the same code as the command line's (see crossing_sim.cli.run).
-OPTION_TYPES: dict[str, click.ParamType] = {
+OPTION_TYPES: dict[str, click.ParamType[Any]] = {
     "reps": click.IntRange(1, 1_000_000),
     "seed": click.IntRange(0, 2**63 - 1),
     "precision": click.FloatRange(0, 1, min_open=True),
