@@ -351,6 +351,9 @@ def _check_group_sizes(s: Scenario) -> None:
     values = dist.values if isinstance(dist, Choice) else (dist.value,)
     if any(v != int(v) or v < 1 for v in values):
         _fail("population.group_size", "family sizes must be whole numbers >= 1")
+    if any(v > s.population.expected for v in values):
+        _fail("population.group_size", f"a family cannot be larger than population.expected "
+                                       f"({s.population.expected} people)")
 
 
 def _fail(key: str, rule: str) -> None:

@@ -139,7 +139,10 @@ def parse_rate(text: object) -> float:
     if match is None or match.group(2) not in units:
         raise ValueError(f"not a rate: write a number, then one of {written}, "
                          'e.g. "30/h" or "0.5/min"')
-    return float(match.group(1)) / units[match.group(2)]
+    value = float(match.group(1)) / units[match.group(2)]
+    if not math.isfinite(value):
+        raise ValueError("a rate must be finite")
+    return value
 
 
 def clock_to_minutes(minute_of_day: int, start_minute_of_day: int) -> float:
