@@ -266,7 +266,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
 #: and far below what exhausts the TOML reader's recursion or memory.
 MAX_NESTING = 32
 MAX_KEY_PARTS = 32
-_DOTTED = re.compile(r"(?:(?:[A-Za-z0-9_-]+|\x00)\s*\.\s*){%d,}" % MAX_KEY_PARTS)
+_DOTTED = re.compile(r"(?:(?:[A-Za-z0-9_-]+|\x00)\s*\.\s*){" + str(MAX_KEY_PARTS) + ",}")
 
 
 def toml_shape_problem(text: str) -> str:
