@@ -179,7 +179,7 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
         raise ScenarioError(rule=f"the extends chain is more than {MAX_EXTENDS} files long "
                                  f"(from {seen[0]})", key="extends", file=here)
     if real in seen:
-        loop = (*seen[seen.index(real):], real)
+        loop = (*seen, real)
         chain = " -> ".join(p.name for p in loop) if len(loop) <= 6 else \
             f"{loop[0].name} -> ... ({len(loop) - 2} files) -> {loop[-1].name}"
         raise ScenarioError(rule=f"circular extends: {chain}", key="extends", file=here)
