@@ -43,4 +43,8 @@ def test_corpus_case(case: dict[str, Any], tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
     args = [a.replace("{dir}", str(tmp_path)).replace("{baseline}", str(BASELINE))
             for a in case["args"]]
-    check_one_clear_line(CliRunner().invoke(main, args), case["error"])
+    result = CliRunner().invoke(main, args)
+    check_one_clear_line(result, case["error"])
+    if "warning" in case:  # accepted, but said to be probably not what was meant
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert any(case["warning"] in line for line in warnings), result.stderr

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,10 @@ from crossing_sim.cli.main import CONTEXT
 from crossing_sim.errors import CrossingSimError
 from crossing_sim.experiment.executors import SMALL_STUDY, max_jobs
 from crossing_sim.experiment.seeding import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from crossing_sim.scenario.loading import Resolved
+    from crossing_sim.scenario.spec import Scenario
 
 __all__ = [
     "CONTEXT",
@@ -31,6 +35,7 @@ __all__ = [
     "one_line",
     "scenario_argument",
     "set_option",
+    "warn_doubts",
 ]
 
 DEFAULT_REPS = 500
@@ -90,6 +95,22 @@ def _interrupted(line: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     click.echo(line, err=True)
     sys.exit(130)
+
+
+def warn_doubts(points: Iterable[tuple[Resolved, Scenario]], limit: int = 5) -> None:
+    """Say on stderr what in the scenarios is probably not meant (each distinct line once)."""
+    from crossing_sim.scenario.loading import scenario_doubts
+
+    lines: list[str] = []
+    for resolved, scenario in points:
+        for doubt in scenario_doubts(resolved, scenario):
+            line = one_line(doubt.for_cli(FLAGS))
+            if line not in lines:
+                lines.append(line)
+    for line in lines[:limit]:
+        click.echo(f"warning: {line}", err=True)
+    if len(lines) > limit:
+        click.echo(f"warning: ... and {len(lines) - limit} more like these", err=True)
 
 
 def cap_jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

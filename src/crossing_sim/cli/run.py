@@ -24,6 +24,7 @@ from crossing_sim.cli.common import (
     friendly,
     one_line,
     scenario_argument,
+    warn_doubts,
 )
 from crossing_sim.cli.plot import figures_line, plot_all
 from crossing_sim.errors import ExecutorError, show_value
@@ -66,6 +67,7 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     """Run replications of SCENARIO and compare the crossings with the real 422."""
     seed = DEFAULT_SEED if seed is None else seed
     prepared = prepare(scenario, overrides, seed=seed)
+    warn_doubts((p.resolved, p.scenario) for p in prepared)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
     name = named_with(prepared[0].scenario.name, changes(overrides))
@@ -154,6 +156,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
                         "or false")
     independent = bool(independent) or file_independent
     prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed)
+    warn_doubts((p.resolved, p.scenario) for p in prepared)
     if reference >= len(prepared):
         raise UserError(f"--reference {reference}: this sweep has points 0 to "
                         f"{len(prepared) - 1}")

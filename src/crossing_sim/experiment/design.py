@@ -158,10 +158,12 @@ def factor(key: str, raw: object, source: str = param("vary")) -> Factor:
                               source)
     if not step > 0:
         raise sweep_error("the step must be positive", key, raw, source)
-    span = (high - low) / step  # at most 2e15 / 1e-15: large, but a finite float
-    count = math.floor(span + 1e-9) + 1 if span < MAX_POINTS else MAX_POINTS + 1
-    if count > MAX_POINTS:
-        raise sweep_error(f"the range has more than {MAX_POINTS} values", key, raw, source)
+    span = (high - low) / step  # infinite for a step of 1e-300
+    count = math.floor(span + 1e-9) + 1 if span < MAX_POINTS else None  # inf: no int
+    if count is None or count > MAX_POINTS:
+        many = f"{span + 1:.3g}" if math.isfinite(span) else "countless"
+        raise sweep_error(f"the range has {many} values; at most {MAX_POINTS}", key, raw,
+                          source)
     values = tuple(scale.write(low + i * step) for i in range(count))
     return Factor(key, values, low, high, scale)
 

@@ -19,7 +19,8 @@ from crossing_sim.errors import ScenarioError, param
 from crossing_sim.scenario.catalog import builtin_file, example_kind, suggest
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
-from crossing_sim.scenario.spec import Scenario, scenario_from_dict
+from crossing_sim.scenario.sense import check_sense, doubts
+from crossing_sim.scenario.spec import Scenario, lookup, scenario_from_dict
 
 __all__ = [
     "MAX_EXTENDS",
@@ -37,6 +38,7 @@ __all__ = [
     "read_replay",
     "read_toml",
     "resolve",
+    "scenario_doubts",
     "toml_shape_problem",
 ]
 
@@ -98,11 +100,24 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def build_scenario(resolved: Resolved) -> Scenario:
     """Validate a resolved table; errors name the file that set the faulty value."""
     try:
-        return scenario_from_dict(resolved.table, read_replay(resolved))
+        scenario = scenario_from_dict(resolved.table, read_replay(resolved))
+        check_sense(scenario, resolved.table)
     except ScenarioError as exc:
         if not exc.file:
             exc.file = resolved.source_of(exc.key)
         raise
+    return scenario
+
+
+def scenario_doubts(resolved: Resolved, scenario: Scenario) -> list[ScenarioError]:
+    """What in a valid scenario is probably not meant (see :mod:`crossing_sim.scenario.sense`),
+    each as a message naming the file, key and value: for warnings, not to raise."""
+    found = []
+    for doubt in doubts(scenario):
+        has, value = lookup(resolved.table, doubt.key)
+        found.append(ScenarioError(rule=doubt.rule, key=doubt.key, value=value,
+                                   file=resolved.source_of(doubt.key), has_value=has))
+    return found
 
 
 def read_replay(resolved: Resolved) -> ArrivalsFile | None:
