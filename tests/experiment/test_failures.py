@@ -94,3 +94,20 @@ def test_ctrl_c_at_any_moment_says_one_line_and_exits_130(tmp_path: Path,
     assert process.returncode == 130, err
     assert len(lines) == 1, err
     assert lines[0].startswith("interrupted")
+
+
+def test_lost_work_on_the_command_line_says_what_is_kept_and_how_to_resume(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossing_sim.cli.run as cli_run
+
+    monkeypatch.setattr(cli_run, "choose_executor",
+                        lambda *args: PoolExecutor(2, work=always_die))
+    folder = tmp_path / "s"
+    code, out, err = invoke("sweep", str(BASELINE), "--vary", "gate.lanes=1,2", "--reps", "8",
+                            "--out", str(folder))
+    assert code == 2
+    assert "Traceback" not in out + err
+    (line,) = [line for line in err.splitlines() if line.strip()]
+    assert line.startswith(f"Error: a worker process died {POOL_RETRIES + 1} times")
+    assert line.endswith(f"stopped; the finished batches are kept in {folder}/: run the same "
+                         "command again to resume")

@@ -201,14 +201,28 @@ class DaskExecutor:
         from distributed import as_completed
 
         shared = self._client.scatter(list(scenarios), broadcast=True)
+        submitted: dict[str, Task] = {}
 
         def submit(task: Task) -> Any:
-            return self._client.submit(run_packed, shared[task.point], seed, task, pure=False)
+            future = self._client.submit(run_packed, shared[task.point], seed, task,
+                                         pure=False)
+            submitted[future.key] = task
+            return future
 
         queue = iter(tasks)
         futures = as_completed([submit(t) for t in itertools.islice(queue, 3 * self.workers)],
                                loop=self._client.loop)
+        lost = 0
         for future in futures:
+            task = submitted.pop(future.key)
+            if future.status != "finished":  # lost with a worker (its copy of the scenarios)
+                lost += 1
+                if lost > POOL_RETRIES:
+                    future.result()  # raises what went wrong
+                future.release()
+                shared = self._client.scatter(list(scenarios), broadcast=True)
+                futures.add(submit(task))
+                continue
             batch: Packed = future.result()
             future.release()
             following = next(queue, None)
