@@ -201,7 +201,7 @@ class DaskExecutor:
         from distributed import as_completed
 
         shared = self._client.scatter(list(scenarios), broadcast=True)
-        submitted: dict[str, Task] = {}
+        submitted: dict[Any, Task] = {}  # by future key
 
         def submit(task: Task) -> Any:
             future = self._client.submit(run_packed, shared[task.point], seed, task,
