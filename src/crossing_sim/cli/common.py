@@ -12,7 +12,7 @@ import click
 
 from crossing_sim.cli.main import CONTEXT
 from crossing_sim.errors import CrossingSimError
-from crossing_sim.experiment.executors import SMALL_STUDY, max_jobs
+from crossing_sim.experiment.executors import JOBS_PER_CORE, SMALL_STUDY, max_jobs
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -118,7 +118,8 @@ def cap_jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> i
     a note: more processes than that only share the cores and multiply the memory."""
     cap = max_jobs()
     if value is not None and value > cap:
-        click.echo(f"note: --jobs {value} is more than {cap} (4 per core on this machine); "
+        click.echo(f"note: --jobs {value} is more than {cap} ({JOBS_PER_CORE} per core on this "
+                   f"machine); "
                    f"using {cap}", err=True)
         return cap
     return value

@@ -27,7 +27,7 @@ from crossing_sim.cli.common import (
     warn_doubts,
 )
 from crossing_sim.cli.plot import figures_line, plot_all
-from crossing_sim.errors import ExecutorError, show_value
+from crossing_sim.errors import ExecutorError, ResultsError, show_value
 from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 from crossing_sim.experiment.executors import choose_executor
 from crossing_sim.experiment.run import Plan
@@ -72,7 +72,9 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     spec = spec_of("run", prepared, plan, [], Design())
     name = named_with(prepared[0].scenario.name, changes(overrides))
     target = out if out is not None else default_run_dir(name)
-    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json)
+    again = SAME if out is not None else f"run the same command with --out {target}"
+    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json,
+                                    again=again)
     summary = result.summaries[0]
     reached = precision_reached(result.summaries, precision)
     figures = plot_all(target) if with_plot else None
@@ -164,7 +166,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
     spec = {**spec_of("sweep", prepared, plan, factors, the_design), "reference": reference}
     target = out if out is not None else default_sweep_dir(prepared, spec)
     result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json,
-                               reference)
+                                    reference)
     figures = plot_all(target) if with_plot else None
     if as_json:
         reached = precision_reached(result.summaries, precision)
@@ -233,9 +235,14 @@ def make_plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | 
                 paired, precision_of)
 
 
+SAME = "run the same command again"
+
+
 def execute_study(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
-             jobs: int | None, scheduler: str | None, quiet: bool,
-             reference: int = 0) -> tuple[StudyResult, float]:
+                  jobs: int | None, scheduler: str | None, quiet: bool,
+                  reference: int = 0, again: str = SAME) -> tuple[StudyResult, float]:
+    """Run a prepared study into ``target``; failures become one line saying what is kept
+    and how to resume (``again``: how to run the same study into the same folder)."""
     started = time.perf_counter()
     total = plan.reps * len(plan.scenarios)
     executor = choose_executor(jobs, scheduler, total, plan.precision is not None)
@@ -244,11 +251,13 @@ def execute_study(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], tar
                          ["crossing-sim", *sys.argv[1:]], progress=not quiet,
                          reference=reference)
     except KeyboardInterrupt:
-        raise Interrupted(f"the finished batches are kept in {target}/; run the same "
-                          "command again to resume") from None
+        raise Interrupted(f"the finished batches are kept in {target}/; {again} to "
+                          "resume") from None
     except ExecutorError as exc:  # the work was lost, not the results: say how to go on
         raise UserError(one_line(f"{exc.for_cli(FLAGS)}; the finished batches are kept in "
-                                 f"{target}/: run the same command again to resume")) from None
+                                 f"{target}/: {again} to resume")) from None
+    except ResultsError as exc:
+        raise UserError(one_line(exc.for_cli(FLAGS).replace(SAME, again))) from None
     finally:
         with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while workers stop
             executor.close()
