@@ -73,7 +73,11 @@ def test_jobs_beyond_four_per_core_are_capped_with_a_note(tmp_path: Path) -> Non
     assert code == 0, err
     assert f"note: --jobs 1000 is more than {cap} (4 per core on this machine); using " \
            f"{cap}" in err
-    assert PoolExecutor(1000).workers == cap
+    pool = PoolExecutor(1000)  # from Python too
+    try:
+        assert pool.workers == cap
+    finally:
+        pool.close()
 
 
 @pytest.mark.parametrize("after", [0.05, 0.4, 1.0, 2.0, 3.5])
