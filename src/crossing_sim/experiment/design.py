@@ -42,6 +42,7 @@ MAX_POINTS = 100_000
 MAX_SAMPLES = 100_000
 #: The largest magnitude of a range's ends or step (a float holds more, no scenario needs it).
 MAX_NUMBER = 1e15
+_TOO_LARGE = "a range's ends and step are at most"
 
 
 def sweep_error(rule: str, key: str = "", value: object = None, source: str = param("vary"),
@@ -70,8 +71,7 @@ class Scale:
                               "low end", key, text)
         value = float(parts[0])
         if not abs(value) <= MAX_NUMBER:
-            raise sweep_error(f"a range's ends and step are at most {MAX_NUMBER:g} in size",
-                              key, text)
+            raise sweep_error(f"{_TOO_LARGE} {MAX_NUMBER:g} in size", key, text)
         return value
 
     def write(self, value: float) -> object:
@@ -174,7 +174,9 @@ def _split_step(rest: str, scale: Scale, key: str) -> tuple[str, str, str]:
         high, step = rest[:at], rest[at + 1:]
         try:
             scale.read(high, key)
-        except ScenarioError:
+        except ScenarioError as exc:
+            if exc.rule.startswith(_TOO_LARGE):
+                raise  # a number, but beyond any range: say that, not "not a number"
             continue
         return high, "/", step
     return rest, "", ""
