@@ -166,7 +166,9 @@ def _drain(tasks: list[Task]) -> Iterator[Task]:
 class DaskExecutor:
     """A Dask distributed cluster at ``address`` (``pip install 'crossing-sim[dask]'``).
 
-    The scenarios are sent to the workers once; tasks are submitted as they are needed.
+    Tasks are submitted as they are needed, each with its scenario; a task lost with a
+    worker runs again elsewhere (Dask's own rescheduling, then up to :data:`POOL_RETRIES`
+    more times here).
     """
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
@@ -200,11 +202,12 @@ class DaskExecutor:
              tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         from distributed import as_completed
 
-        shared = self._client.scatter(list(scenarios), broadcast=True)
         submitted: dict[Any, Task] = {}  # by future key
 
         def submit(task: Task) -> Any:
-            future = self._client.submit(run_packed, shared[task.point], seed, task,
+            # the scenario travels with each task (a few kilobytes beside a batch's minutes
+            # of work): no data of its own on a worker, so a killed worker loses nothing
+            future = self._client.submit(run_packed, scenarios[task.point], seed, task,
                                          pure=False)
             submitted[future.key] = task
             return future
@@ -215,12 +218,11 @@ class DaskExecutor:
         lost = 0
         for future in futures:
             task = submitted.pop(future.key)
-            if future.status != "finished":  # lost with a worker (its copy of the scenarios)
+            if future.status != "finished":  # failed or cancelled: run it again, a few times
                 lost += 1
                 if lost > POOL_RETRIES:
                     future.result()  # raises what went wrong
                 future.release()
-                shared = self._client.scatter(list(scenarios), broadcast=True)
                 futures.add(submit(task))
                 continue
             batch: Packed = future.result()
@@ -236,7 +238,7 @@ class DaskExecutor:
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    text = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(":")  # one line
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
