@@ -12,11 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crossing_sim.errors import ScenarioError
+from crossing_sim.scenario.distributions import Choice, Fixed
 from crossing_sim.scenario.spec import Scenario, lookup
 from crossing_sim.scenario.units import MINUTES_PER_DAY, format_clock
 
-__all__ = ["MIN_SERIES_POINTS", "Doubt", "check_sense", "doubts"]
+__all__ = ["MAX_FAMILY", "MIN_SERIES_POINTS", "Doubt", "check_sense", "doubts"]
 
+#: The largest family (as many as the largest population).
+MAX_FAMILY = 1_000_000
 #: Fewer points than this on the time-series grid draws no useful curve (a warning).
 MIN_SERIES_POINTS = 20
 
@@ -38,6 +41,12 @@ def _when(s: Scenario, t: float) -> str:
 def check_sense(s: Scenario, raw: object = None) -> None:
     """Raise ScenarioError for a night that cannot work as written."""
     end = _when(s, s.end)
+    sizes = s.population.group_size
+    values = sizes.values if isinstance(sizes, Choice) else \
+        (sizes.value,) if isinstance(sizes, Fixed) else ()
+    if any(v > MAX_FAMILY for v in values):  # beyond any population: its sums overflow
+        _fail(s, raw, "population.group_size",
+              f"family sizes must be whole numbers from 1 to {MAX_FAMILY}")
     if s.buses.available >= s.end:
         _fail(s, raw, "buses.available", f"is read as {_when(s, s.buses.available)}, after "
               f"end ({end}): no bus could ever leave; give a time within the night")

@@ -351,8 +351,6 @@ def _check_group_sizes(s: Scenario) -> None:
     values = dist.values if isinstance(dist, Choice) else (dist.value,)
     if any(v != int(v) or v < 1 for v in values):
         _fail("population.group_size", "family sizes must be whole numbers >= 1")
-    if any(v > 1_000_000 for v in values):  # beyond any population; its sums would overflow
-        _fail("population.group_size", "family sizes are at most 1000000 people")
 
 
 def _fail(key: str, rule: str) -> None:
