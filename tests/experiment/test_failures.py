@@ -42,6 +42,9 @@ def test_a_worker_killed_mid_sweep_loses_nothing() -> None:
             pid = next(iter(executor._pool._processes))  # a real worker process
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
+            deadline = time.monotonic() + 30  # until the pool knows: the next submit fails
+            while not executor._pool._broken and time.monotonic() < deadline:
+                time.sleep(0.01)
 
     try:
         pooled = run_experiment(plan, executor, on_batch=kill_a_worker)

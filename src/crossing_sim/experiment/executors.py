@@ -122,23 +122,31 @@ class PoolExecutor:
         lost = 0
         try:
             while True:
+                broken = False
                 for task in itertools.chain(_drain(again), queue):
-                    pending[self._pool.submit(self._work, scenarios[task.point], seed, task)] = task
+                    try:
+                        future = self._pool.submit(self._work, scenarios[task.point], seed,
+                                                   task)
+                    except BrokenProcessPool:  # a worker died since the last batch
+                        again.append(task)
+                        broken = True
+                        break
+                    pending[future] = task
                     if len(pending) >= limit:
                         break
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                broken = False
-                for future in done:
-                    task = pending.pop(future)
-                    try:
-                        batch = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        again.append(task)
-                        continue
-                    yield batch
+                if not broken:
+                    if not pending:
+                        return
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = pending.pop(future)
+                        try:
+                            batch = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            again.append(task)
+                            continue
+                        yield batch
                 if broken:
                     lost += 1
                     again.extend(pending.values())  # every task in flight died with the pool
