@@ -33,3 +33,16 @@ def test_a_scenario_error_names_the_parameter_that_gave_the_value() -> None:
 def test_flags_default_to_the_parameter_with_dashes() -> None:
     error = AnalysisError(f"raise {param('max_reps')}")
     assert error.for_cli({}) == "raise --max-reps"
+
+
+def test_error_lines_are_one_line_of_readable_length() -> None:
+    from crossing_sim.cli.common import MAX_LINE, one_line
+
+    assert one_line("a\nb") == "a\\nb"
+    long = "start " + "x" * 10_000 + " end"
+    cut = one_line(long)
+    assert len(cut) <= MAX_LINE
+    assert cut.startswith("start ")
+    assert cut.endswith(" end")
+    assert " ... " in cut
+    assert one_line("short") == "short"

@@ -114,13 +114,15 @@ def test_interrupted_then_resumed_gives_identical_results(tmp_path: Path) -> Non
     assert store.open(spec, {}) == "new"
     with pytest.raises(Stop):
         run_experiment(plan, SerialExecutor(), store, on_batch=stop_after_three)
-    saved = sorted(p.name for p in (tmp_path / "cut" / "batches").iterdir())
+    store.close()
+    saved = sorted(p.name for p in (tmp_path / "cut" / "batches").glob("*.npz"))
     assert len(saved) == 3
     assert not (tmp_path / "cut" / "replications.csv").exists()
     # a partial temporary file (as a kill -9 mid-write would leave) is ignored
     (tmp_path / "cut" / "batches" / ".p00000-r000000099-n0000001.npz.tmp-1").write_bytes(b"x")
     resumed = execute(prepared, plan, spec, SerialExecutor(), tmp_path / "cut")
     assert resumed.state == "resume"
+    assert not list((tmp_path / "cut").rglob("*.tmp-*"))  # stale temporary files cleaned
     assert tables(tmp_path / "whole") == tables(tmp_path / "cut")
     again = execute(prepared, plan, spec, SerialExecutor(), tmp_path / "cut")
     assert again.state == "complete"

@@ -127,6 +127,14 @@ def make_case(rnd: random.Random, folder: Path) -> tuple[list[str], dict[str, by
                      "t.toml": f'extends = "{BASELINE}"\n'.encode()},
             "not-a-string": {"s.toml": b"extends = 3\n"},
         }[chain]
+    elif kind < 0.80:  # a sweep file whose options are random values (checked like flags)
+        options = {k: random_value(rnd) for k in rnd.sample(
+            ["seed", "reps", "precision", "max_reps", "samples", "reference", "design",
+             "independent", "set"], rnd.randint(1, 3))}
+        sweep = {"scenario": str(BASELINE), "vary": {"gate.lanes": [1, 2]}, **options}
+        files = {"w.toml": to_toml({"sweep": sweep})}
+        return ["sweep", str(folder / "w.toml"), "--jobs", "1", "--reps", "2", "--out",
+                str(folder / "out")], files
     elif kind < 0.82:
         files = {"s.toml": rnd.choice([b"", b"\xff\xfe\x00", b"[", b"a = 1\na = 2\n",
                                        b"[gate]\n[gate]\n", "\u2603 = 1".encode()])}
@@ -169,7 +177,7 @@ def small_enough(args: list[str], files: dict[str, bytes]) -> bool:
     if args[0] not in ("run", "sweep"):
         return True
     try:
-        table = tomllib.loads(files["s.toml"].decode())
+        table = tomllib.loads(files.get("s.toml", b"").decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return True
     expected = table.get("population", {}).get("expected", 100) if isinstance(

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import BASELINE
+from crossing_sim.cli.common import MAX_LINE
 from crossing_sim.cli.main import main
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +32,7 @@ def check_one_clear_line(result: Any, expected: str) -> None:
     errors = [line for line in result.output.splitlines() if line.startswith("Error")]
     assert len(errors) == 1, result.output
     assert expected in errors[0]
+    assert len(errors[0]) <= MAX_LINE + len("Error: ")  # readable, however long the input
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -39,5 +41,10 @@ def test_corpus_case(case: dict[str, Any], tmp_path: Path) -> None:
         text = text.replace("{baseline}", str(BASELINE))
         data = text.encode("latin-1") if case.get("binary") == name else text.encode()
         (tmp_path / name).write_bytes(data)
-    args = [a.replace("{dir}", str(tmp_path)) for a in case["args"]]
-    check_one_clear_line(CliRunner().invoke(main, args), case["error"])
+    args = [a.replace("{dir}", str(tmp_path)).replace("{baseline}", str(BASELINE))
+            for a in case["args"]]
+    result = CliRunner().invoke(main, args)
+    check_one_clear_line(result, case["error"])
+    if "warning" in case:  # accepted, but said to be probably not what was meant
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert any(case["warning"] in line for line in warnings), result.stderr

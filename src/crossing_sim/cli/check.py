@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crossing_sim.cli.common import CONTEXT, friendly, scenario_argument, set_option
+from crossing_sim.cli.common import CONTEXT, friendly, scenario_argument, set_option, warn_doubts
 from crossing_sim.errors import show_value
 from crossing_sim.scenario.loading import build_scenario, resolve
 from crossing_sim.scenario.schema import with_defaults
@@ -41,6 +41,7 @@ def check(scenario: Path, overrides: tuple[str, ...], only_changes: bool) -> Non
     """Validate SCENARIO and print it resolved (after extends and --set)."""
     resolved = resolve(scenario, overrides)
     model = build_scenario(resolved)
+    warn_doubts([(resolved, model)])
     files = " <- ".join(reversed(resolved.files))
     click.echo(f"# {model.name}: valid ({files})\n# sha256 {resolved.digest}\n")
     if not only_changes:

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crossing_sim.cli.main import CONTEXT
 from crossing_sim.errors import CrossingSimError
-from crossing_sim.experiment.executors import SMALL_STUDY
+from crossing_sim.experiment.executors import JOBS_PER_CORE, SMALL_STUDY, max_jobs
 from crossing_sim.experiment.seeding import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from crossing_sim.scenario.loading import Resolved
+    from crossing_sim.scenario.spec import Scenario
 
 __all__ = [
     "CONTEXT",
     "DEFAULT_REPS",
     "DEFAULT_SWEEP_REPS",
     "FLAGS",
+    "MAX_LINE",
+    "OPTION_TYPES",
     "Interrupted",
     "UserError",
+    "cap_jobs",
     "experiment_options",
     "friendly",
     "old_name",
+    "one_line",
     "scenario_argument",
     "set_option",
+    "warn_doubts",
 ]
 
 DEFAULT_REPS = 500
@@ -48,23 +57,72 @@ class Interrupted(Exception):
     """Ctrl-C during a study; says what was kept."""
 
 
+#: The longest error line shown; longer ones keep their start and end.
+MAX_LINE = 400
+
+
+def one_line(text: str, limit: int = MAX_LINE) -> str:
+    """A message as one readable line: newlines escaped, the middle of a long one cut."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    if len(text) <= limit:
+        return text
+    keep = (limit - 5) // 2
+    return f"{text[:keep]} ... {text[-keep:]}"
+
+
 def friendly(command: F) -> F:
-    """Turn the library's input errors into one clear line and exit code 2."""
+    """Turn the library's input errors into one clear line and exit code 2; Ctrl-C into one
+    line and exit code 130."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except CrossingSimError as exc:
-            raise UserError(exc.for_cli(FLAGS)) from None
+            raise UserError(one_line(exc.for_cli(FLAGS))) from None
         except KeyboardInterrupt:
-            click.echo("interrupted; nothing half-written was kept", err=True)
-            sys.exit(130)
+            _interrupted("interrupted; nothing half-written was kept")
         except Interrupted as exc:
-            click.echo(f"interrupted: {exc}", err=True)
-            sys.exit(130)
+            _interrupted(f"interrupted: {exc}")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted(line: str) -> None:
+    """Say ``line`` once and exit 130; a second Ctrl-C meanwhile changes nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo(line, err=True)
+    sys.exit(130)
+
+
+def warn_doubts(points: Iterable[tuple[Resolved, Scenario]], limit: int = 5) -> None:
+    """Say on stderr what in the scenarios is probably not meant (each distinct line once)."""
+    from crossing_sim.scenario.loading import scenario_doubts
+
+    lines: list[str] = []
+    for resolved, scenario in points:
+        for doubt in scenario_doubts(resolved, scenario):
+            line = one_line(doubt.for_cli(FLAGS))
+            if line not in lines:
+                lines.append(line)
+    for line in lines[:limit]:
+        click.echo(f"warning: {line}", err=True)
+    if len(lines) > limit:
+        click.echo(f"warning: ... and {len(lines) - limit} more like these", err=True)
+
+
+def cap_jobs(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """``--jobs`` above :func:`~crossing_sim.experiment.executors.max_jobs` is capped, with
+    a note: more processes than that only share the cores and multiply the memory."""
+    cap = max_jobs()
+    if value is not None and value > cap:
+        click.echo(f"note: --jobs {value} is more than {cap} ({JOBS_PER_CORE} per core on this "
+                   f"machine); "
+                   f"using {cap}", err=True)
+        return cap
+    return value
 
 
 def old_name(old: str, new: str, dest: str, **kwargs: Any) -> Callable[[F], F]:
@@ -86,21 +144,34 @@ set_option = click.option(
     help="Override one scenario key for this run, e.g. --set gate.lanes=2 (repeatable).")
 
 
+#: The types of the options a sweep file may also give: the file's values are checked by
+#: the same code as the command line's (see crossing_sim.cli.run).
+OPTION_TYPES: dict[str, click.ParamType[Any]] = {
+    "reps": click.IntRange(1, 1_000_000),
+    "seed": click.IntRange(0, 2**63 - 1),
+    "precision": click.FloatRange(0, 1, min_open=True),
+    "max_reps": click.IntRange(2, 10_000_000),
+    "samples": click.IntRange(1, 100_000),
+    "reference": click.IntRange(0),
+}
+
+
 def experiment_options(default_reps: int) -> Callable[[F], F]:
     """The options every study shares: replications, seed, precision, where it runs."""
     options = [
-        click.option("--reps", type=click.IntRange(1, 1_000_000), default=None,
+        click.option("--reps", type=OPTION_TYPES["reps"], default=None,
                      help=f"Replications (simulated nights) per scenario [default: "
                           f"{default_reps}; with --precision, the first batch]."),
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+        click.option("--seed", type=OPTION_TYPES["seed"], default=None,
                      help=f"Seed of the experiment's SeedSequence [default: {DEFAULT_SEED}]."),
-        click.option("--precision", type=click.FloatRange(0, 1, min_open=True), default=None,
+        click.option("--precision", type=OPTION_TYPES["precision"], default=None,
                      help="Add replications until the 95 % CI half-width of the crossed "
                           "share is below this, e.g. 0.01."),
-        click.option("--max-reps", type=click.IntRange(2, 10_000_000), default=None,
+        click.option("--max-reps", type=OPTION_TYPES["max_reps"], default=None,
                      help="Cap on replications per scenario with --precision [default: "
                           "100000]."),
         click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
+                     callback=cap_jobs,
                      help="Worker processes [default: all cores, or this process alone for "
                           f"fewer than {SMALL_STUDY} replications; 1: this process]."),
         click.option("--scheduler", metavar="ADDRESS", default=None,

@@ -7,6 +7,7 @@ so ``crossing-sim --help`` and ``--version`` start without numpy, SimPy or matpl
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -41,7 +42,11 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module, short = COMMANDS[cmd_name]
-        command: click.Command = getattr(importlib.import_module(module), cmd_name)
+        try:
+            command: click.Command = getattr(importlib.import_module(module), cmd_name)
+        except KeyboardInterrupt:  # Ctrl-C while the command starts: one line, no traceback
+            click.echo("interrupted; nothing was started", err=True)
+            sys.exit(130)
         command.short_help = short
         return command
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -16,13 +17,18 @@ from crossing_sim.cli.common import (
     CONTEXT,
     DEFAULT_REPS,
     DEFAULT_SWEEP_REPS,
+    FLAGS,
+    OPTION_TYPES,
     Interrupted,
     UserError,
     experiment_options,
     friendly,
+    one_line,
     scenario_argument,
+    warn_doubts,
 )
 from crossing_sim.cli.plot import figures_line, plot_all
+from crossing_sim.errors import ExecutorError, ResultsError, show_value
 from crossing_sim.experiment.design import DESIGNS, Design, Factor, parse_vary, read_sweep_file
 from crossing_sim.experiment.executors import choose_executor
 from crossing_sim.experiment.posterior import OverPosterior
@@ -72,11 +78,14 @@ def run(scenario: Path, reps: int | None, seed: int | None, precision: float | N
     """Run replications of SCENARIO and compare the crossings with what was observed."""
     seed = DEFAULT_SEED if seed is None else seed
     prepared = prepare(scenario, overrides, seed=seed, posterior=posterior)
+    warn_doubts((p.resolved, p.scenario) for p in prepared)
     plan = make_plan(prepared, seed, reps or DEFAULT_REPS, precision, max_reps)
     spec = spec_of("run", prepared, plan, [], Design())
     name = named_with(prepared[0].scenario.name, changes(overrides))
     target = out if out is not None else default_run_dir(name)
-    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json)
+    again = SAME if out is not None else f"run the same command with --out {target}"
+    result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json,
+                                    again=again)
     summary = result.summaries[0]
     reached = precision_reached(result.summaries, precision)
     figures = plot_all(target) if with_plot else None
@@ -159,21 +168,22 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
     sweep (or --out), where finished batches are kept.
     """
     base, factors, the_design, options = _sweep_inputs(scenario, varies, design, samples)
-    seed = seed if seed is not None else int(options.get("seed", DEFAULT_SEED))
-    reps = reps or int(options.get("reps", DEFAULT_SWEEP_REPS))
+    seed = seed if seed is not None else options.get("seed", DEFAULT_SEED)
+    reps = reps or options.get("reps", DEFAULT_SWEEP_REPS)
     precision = precision if precision is not None else options.get("precision")
     max_reps = max_reps or options.get("max_reps")
     file_sets = options.get("set", [])
     if not isinstance(file_sets, list) or not all(isinstance(s, str) for s in file_sets):
         raise UserError(f"{scenario}: sweep.set must be a list of \"key=value\" strings")
     if reference is None:
-        reference = _whole(options, "reference", 0, scenario)
+        reference = options.get("reference", 0)
     file_independent = options.get("independent", False)
     if not isinstance(file_independent, bool):
         raise UserError(f"{scenario}: sweep.independent = {file_independent!r}: must be true "
                         "or false")
     independent = bool(independent) or file_independent
     prepared = prepare(base, [*file_sets, *overrides], factors, the_design, seed, posterior)
+    warn_doubts((p.resolved, p.scenario) for p in prepared)
     if reference >= len(prepared):
         raise UserError(f"--reference {reference}: this sweep has points 0 to "
                         f"{len(prepared) - 1}")
@@ -181,7 +191,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], design: str | None, samples: 
     spec = {**spec_of("sweep", prepared, plan, factors, the_design), "reference": reference}
     target = out if out is not None else default_sweep_dir(prepared, spec)
     result, elapsed = execute_study(prepared, plan, spec, target, jobs, scheduler, as_json,
-                               reference)
+                                    reference)
     figures = plot_all(target) if with_plot else None
     if as_json:
         reached = precision_reached(result.summaries, precision)
@@ -208,24 +218,36 @@ def _sweep_inputs(path: Path, varies: Sequence[str], design: str | None,
                             "(or a sweep file with a [sweep] table)")
         return path, factors, Design(design or "grid", samples), {}
     spec = read_sweep_file(path, table)
+    checked = {key: _file_option(path, key, value) for key, value in spec.options.items()}
+    if spec.design.samples is not None:
+        checked["samples"] = _file_option(path, "samples", spec.design.samples)
     file_keys = {f.key for f in spec.factors}
     factors = [*spec.factors, *(f for f in factors if f.key not in file_keys)] + [
         f for f in factors if f.key in file_keys]
     merged: dict[str, Factor] = {}
     for f in factors:  # a --vary on the command line replaces the file's factor
         merged[f.key] = f
-    chosen = Design(design or spec.design.kind, samples or spec.design.samples)
+    chosen = Design(design or spec.design.kind, samples or checked.get("samples"))
     if chosen.kind not in DESIGNS:
         raise UserError(f"{path}: sweep.design = \"{chosen.kind}\": must be grid or lhs")
-    return spec.scenario, list(merged.values()), chosen, spec.options
+    return spec.scenario, list(merged.values()), chosen, checked
 
 
-def _whole(options: dict[str, Any], key: str, default: int, path: Path) -> int:
-    """A whole number >= 0 from a sweep file's options."""
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise UserError(f"{path}: sweep.{key} = {value!r}: must be a whole number >= 0")
-    return value
+def _file_option(path: Path, key: str, value: Any) -> Any:
+    """A sweep file's option, checked by the same types as the command line's flag: a whole
+    number must be a TOML integer (``seed = 1.5`` is not 1), a fraction a number."""
+    kind = OPTION_TYPES.get(key)
+    if kind is None:
+        return value  # set, independent: checked where they are used
+    whole = isinstance(kind, click.IntRange)
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+        rule = "must be a whole number" if whole else "must be a number"
+        raise UserError(one_line(f"{path}: sweep.{key} = {show_value(value)}: {rule}"))
+    try:
+        return kind.convert(value, None, None)
+    except click.BadParameter as exc:
+        raise UserError(one_line(f"{path}: sweep.{key} = {show_value(value)}: "
+                                 f"{exc.message}")) from None
 
 
 def make_plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | None,
@@ -239,9 +261,14 @@ def make_plan(prepared: Sequence[Any], seed: int, reps: int, precision: float | 
                 paired, precision_of)
 
 
+SAME = "run the same command again"
+
+
 def execute_study(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], target: Path,
-             jobs: int | None, scheduler: str | None, quiet: bool,
-             reference: int = 0) -> tuple[StudyResult, float]:
+                  jobs: int | None, scheduler: str | None, quiet: bool,
+                  reference: int = 0, again: str = SAME) -> tuple[StudyResult, float]:
+    """Run a prepared study into ``target``; failures become one line saying what is kept
+    and how to resume (``again``: how to run the same study into the same folder)."""
     started = time.perf_counter()
     total = plan.reps * len(plan.scenarios)
     executor = choose_executor(jobs, scheduler, total, plan.precision is not None)
@@ -250,10 +277,16 @@ def execute_study(prepared: Sequence[Any], plan: Plan, spec: dict[str, Any], tar
                          ["crossing-sim", *sys.argv[1:]], progress=not quiet,
                          reference=reference)
     except KeyboardInterrupt:
-        raise Interrupted(f"the finished batches are kept in {target}/; run the same "
-                          "command again to resume") from None
+        raise Interrupted(f"the finished batches are kept in {target}/; {again} to "
+                          "resume") from None
+    except ExecutorError as exc:  # the work was lost, not the results: say how to go on
+        raise UserError(one_line(f"{exc.for_cli(FLAGS)}; the finished batches are kept in "
+                                 f"{target}/: {again} to resume")) from None
+    except ResultsError as exc:
+        raise UserError(one_line(exc.for_cli(FLAGS).replace(SAME, again))) from None
     finally:
-        executor.close()
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while workers stop
+            executor.close()
     return result, time.perf_counter() - started
 
 

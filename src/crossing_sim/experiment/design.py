@@ -20,6 +20,7 @@ from typing import Any
 
 from crossing_sim.errors import ScenarioError, param, show_value
 from crossing_sim.experiment.seeding import latin_hypercube_seed
+from crossing_sim.scenario.loading import toml_shape_problem
 from crossing_sim.scenario.units import (
     UNITS,
     format_clock,
@@ -38,6 +39,10 @@ __all__ = ["DESIGNS", "MAX_POINTS", "SCENARIO_KEY", "SWEEP_KEYS", "Design", "Fac
 SCENARIO_KEY = "scenario"
 DESIGNS = ("grid", "lhs")
 MAX_POINTS = 100_000
+MAX_SAMPLES = 100_000
+#: The largest magnitude of a range's ends or step (a float holds more, no scenario needs it).
+MAX_NUMBER = 1e15
+_TOO_LARGE = "a range's ends and step are at most"
 
 
 def sweep_error(rule: str, key: str = "", value: object = None, source: str = param("vary"),
@@ -64,7 +69,10 @@ class Scale:
         if parts is None or parts[1] != self.unit:
             raise sweep_error(f"expected a number in {self.unit or 'no unit'} like the range's "
                               "low end", key, text)
-        return float(parts[0])
+        value = float(parts[0])
+        if not abs(value) <= MAX_NUMBER:
+            raise sweep_error(f"{_TOO_LARGE} {MAX_NUMBER:g} in size", key, text)
+        return value
 
     def write(self, value: float) -> object:
         if self.kind == "clock":
@@ -150,9 +158,11 @@ def factor(key: str, raw: object, source: str = param("vary")) -> Factor:
                               source)
     if not step > 0:
         raise sweep_error("the step must be positive", key, raw, source)
-    count = math.floor((high - low) / step + 1e-9) + 1
-    if count > MAX_POINTS:
-        raise sweep_error(f"the range has {count} values; at most {MAX_POINTS}", key, raw,
+    span = (high - low) / step  # infinite for a step of 1e-300
+    count = math.floor(span + 1e-9) + 1 if span < MAX_POINTS else None  # inf: no int
+    if count is None or count > MAX_POINTS:
+        many = f"{span + 1:.3g}" if math.isfinite(span) else "countless"
+        raise sweep_error(f"the range has {many} values; at most {MAX_POINTS}", key, raw,
                           source)
     values = tuple(scale.write(low + i * step) for i in range(count))
     return Factor(key, values, low, high, scale)
@@ -164,7 +174,9 @@ def _split_step(rest: str, scale: Scale, key: str) -> tuple[str, str, str]:
         high, step = rest[:at], rest[at + 1:]
         try:
             scale.read(high, key)
-        except ScenarioError:
+        except ScenarioError as exc:
+            if exc.rule.startswith(_TOO_LARGE):
+                raise  # a number, but beyond any range: say that, not "not a number"
             continue
         return high, "/", step
     return rest, "", ""
@@ -176,6 +188,8 @@ def _split(raw: str) -> list[str]:
 
 def _value(text: str) -> object:
     """A listed value: TOML syntax (numbers, booleans, quoted strings), else a bare string."""
+    if toml_shape_problem(text):
+        return text  # too deeply nested to read: a string, which the scenario rejects
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -201,9 +215,10 @@ def points(factors: Sequence[Factor], design: Design, seed: int) -> list[dict[st
             if not f.values:
                 raise sweep_error("a grid needs values or a range with a step "
                                   "(low..high/step)", f.key)
+        size = math.prod(len(f.values) for f in factors)  # before any point is made
+        if size > MAX_POINTS:
+            raise sweep_error(f"the grid has {size} points; at most {MAX_POINTS}")
         combos = list(itertools.product(*(f.values for f in factors)))
-        if len(combos) > MAX_POINTS:
-            raise sweep_error(f"the grid has {len(combos)} points; at most {MAX_POINTS}")
         return [dict(zip(keys, combo, strict=True)) for combo in combos]
     return _latin_hypercube(factors, design, seed)
 
@@ -217,6 +232,11 @@ def _latin_hypercube(factors: Sequence[Factor], design: Design,
                           design.samples)
     ranged = [f for f in factors if f.is_range]
     listed = [f for f in factors if not f.is_range]
+    size = design.samples * math.prod(len(f.values) for f in listed)
+    if design.samples > MAX_SAMPLES or size > MAX_POINTS:
+        raise sweep_error(f"an lhs design has at most {MAX_SAMPLES} samples and "
+                          f"{MAX_POINTS} points (samples times the listed values: {size})",
+                          param("samples"), design.samples)
     if not ranged:
         raise sweep_error("an lhs design needs at least one range, e.g. gate.open=19:00..23:00")
     hypercube = qmc.LatinHypercube(d=len(ranged), seed=latin_hypercube_seed(seed))

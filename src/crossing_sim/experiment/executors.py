@@ -7,14 +7,17 @@ replication's random numbers depend only on the seed, its point and its index.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from crossing_sim.errors import ExecutorError, param
@@ -22,8 +25,8 @@ from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["SMALL_STUDY", "DaskExecutor", "Executor", "PoolExecutor", "SerialExecutor",
-           "choose_executor", "make_executor"]
+__all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_STUDY", "DaskExecutor", "Executor",
+           "PoolExecutor", "SerialExecutor", "choose_executor", "make_executor", "max_jobs"]
 
 
 class Executor(Protocol):
@@ -66,35 +69,95 @@ def _start_worker() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
+#: How many times a pool whose worker died is replaced before the study stops.
+POOL_RETRIES = 3
+#: ``--jobs`` above this many worker processes per core is capped (they would only share
+#: the cores and multiply the memory).
+JOBS_PER_CORE = 4
+
+
+def max_jobs() -> int:
+    """The most worker processes a local pool starts."""
+    return JOBS_PER_CORE * (os.cpu_count() or 1)
+
+
 class PoolExecutor:
     """A pool of local worker processes (the default: one per core).
 
     Workers are started with ``spawn``, which is safe from scripts, notebooks and threads
-    alike; a few tasks per worker are kept in flight so that a Ctrl-C stops quickly.
+    alike; a few tasks per worker are kept in flight so that a Ctrl-C stops quickly. A
+    worker that dies (killed, out of memory) loses only its task: the pool is replaced and
+    the lost tasks run again, up to :data:`POOL_RETRIES` times, then ExecutorError.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(
+    def __init__(self, workers: int | None = None,
+                 work: Callable[[Scenario, int, Task], Packed] = run_packed) -> None:
+        self.workers = min(workers or os.cpu_count() or 1, max_jobs())
+        self._work = work
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """A pool with every worker started at once, with Ctrl-C ignored meanwhile: a worker
+        inherits that from its first instruction, so a Ctrl-C while it is still importing
+        leaves it silent (the main process stops the pool)."""
+        pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker)
+        quiet = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
+        try:
+            for _ in range(self.workers):  # each submit starts one worker (none is idle yet)
+                pool.submit(os.getpid)
+        finally:
+            if quiet:
+                signal.signal(signal.SIGINT, previous)
+        return pool
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
-        pending: set[Future[Packed]] = set()
+        pending: dict[Future[Packed], Task] = {}
         queue = iter(tasks)
+        again: list[Task] = []  # tasks lost with a worker, to run first
         limit = 3 * self.workers
+        lost = 0
         try:
             while True:
-                for task in queue:
-                    pending.add(self._pool.submit(run_packed, scenarios[task.point], seed, task))
+                broken = False
+                for task in itertools.chain(_drain(again), queue):
+                    try:
+                        future = self._pool.submit(self._work, scenarios[task.point], seed,
+                                                   task)
+                    except BrokenProcessPool:  # a worker died since the last batch
+                        again.append(task)
+                        broken = True
+                        break
+                    pending[future] = task
                     if len(pending) >= limit:
                         break
-                if not pending:
-                    return
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
+                if not broken:
+                    if not pending:
+                        return
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = pending.pop(future)
+                        try:
+                            batch = future.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            again.append(task)
+                            continue
+                        yield batch
+                if broken:
+                    lost += 1
+                    again.extend(pending.values())  # every task in flight died with the pool
+                    pending.clear()
+                    if lost > POOL_RETRIES:
+                        raise ExecutorError(
+                            f"a worker process died {lost} times (killed, or out of memory?) "
+                            f"while running replications {task.first} to "
+                            f"{task.first + task.count - 1} of point {task.point}; stopped")
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
         finally:
             for future in pending:
                 future.cancel()
@@ -103,10 +166,17 @@ class PoolExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _drain(tasks: list[Task]) -> Iterator[Task]:
+    while tasks:
+        yield tasks.pop(0)
+
+
 class DaskExecutor:
     """A Dask distributed cluster at ``address`` (``pip install 'crossing-sim[dask]'``).
 
-    The scenarios are sent to the workers once; tasks are submitted as they are needed.
+    Tasks are submitted as they are needed, each with its scenario; a task lost with a
+    worker runs again elsewhere (Dask's own rescheduling, then up to :data:`POOL_RETRIES`
+    more times here).
     """
 
     def __init__(self, address: str, timeout: float = 10.0) -> None:
@@ -118,6 +188,7 @@ class DaskExecutor:
         try:
             _check_address(address)
             self._client = Client(address, set_as_default=False, timeout=timeout)
+            self.address = address
         except (ValueError, TypeError, OSError, TimeoutError) as exc:
             raise ExecutorError(f"{param('scheduler')} {address}: cannot reach a Dask "
                                 f"scheduler there ({exc}); give its address, e.g. tcp://10.0.0.5:8786"
@@ -126,17 +197,42 @@ class DaskExecutor:
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
+        try:
+            yield from self._run(scenarios, seed, tasks)
+        except (GeneratorExit, KeyboardInterrupt, ExecutorError):
+            raise
+        except Exception as exc:  # the scheduler lost, a worker killed too often, ...
+            raise ExecutorError(
+                f"{param('scheduler')} {self.address}: the Dask cluster stopped the work "
+                f"({_short(exc)}); stopped") from None
+
+    def _run(self, scenarios: Sequence[Scenario], seed: int,
+             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         from distributed import as_completed
 
-        shared = self._client.scatter(list(scenarios), broadcast=True)
+        submitted: dict[Any, Task] = {}  # by future key
 
         def submit(task: Task) -> Any:
-            return self._client.submit(run_packed, shared[task.point], seed, task, pure=False)
+            # the scenario travels with each task (a few kilobytes beside a batch's minutes
+            # of work): no data of its own on a worker, so a killed worker loses nothing
+            future = self._client.submit(run_packed, scenarios[task.point], seed, task,
+                                         pure=False)
+            submitted[future.key] = task
+            return future
 
         queue = iter(tasks)
         futures = as_completed([submit(t) for t in itertools.islice(queue, 3 * self.workers)],
                                loop=self._client.loop)
+        lost = 0
         for future in futures:
+            task = submitted.pop(future.key)
+            if future.status != "finished":  # failed or cancelled: run it again, a few times
+                lost += 1
+                if lost > POOL_RETRIES:
+                    future.result()  # raises what went wrong
+                future.release()
+                futures.add(submit(task))
+                continue
             batch: Packed = future.result()
             future.release()
             following = next(queue, None)
@@ -145,7 +241,13 @@ class DaskExecutor:
             yield batch
 
     def close(self) -> None:
-        self._client.close()
+        with contextlib.suppress(Exception):  # a client of a lost scheduler may fail
+            self._client.close(timeout=5)
+
+
+def _short(exc: BaseException, limit: int = 160) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split()).rstrip(":")  # one line
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_address(address: str) -> None:

@@ -149,10 +149,21 @@ def _grow(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
         half = estimate(share).half_width if share.size > 1 else math.inf
         if not half > plan.precision or targets[point] >= plan.max_reps:
             continue  # precise enough (a NaN width means no spread: also enough)
-        needed = math.ceil(share.size * (half / plan.precision) ** 2 * 1.1)
+        needed = _needed(share.size, half, plan.precision, plan.max_reps)
         targets[point] = min(plan.max_reps, max(needed, targets[point] + 10))
         grown = True
     return grown
+
+
+def _needed(size: int, half: float, precision: float, cap: int) -> int:
+    """Replications for a half-width ``half`` from ``size`` of them to shrink to ``precision``
+    (the width falls as one over the square root of the count), at most ``cap``: a tiny
+    precision (1e-300) asks for more than any float holds, and gets the cap."""
+    ratio = half / precision
+    if not math.isfinite(ratio) or ratio > 1e100:
+        return cap
+    wanted = size * ratio ** 2 * 1.1  # as it always was: the same targets, the same results
+    return cap if wanted >= cap else math.ceil(wanted)
 
 
 def _grow_difference(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> bool:
@@ -167,7 +178,7 @@ def _grow_difference(plan: Plan, rows: Sequence[_Rows], targets: list[int]) -> b
         difference = share - shares[0]
         half = estimate(difference).half_width if difference.size > 1 else math.inf
         if half > plan.precision:  # a NaN width means no spread at all: precise enough
-            needed = max(needed, math.ceil(difference.size * (half / plan.precision) ** 2 * 1.1),
+            needed = max(needed, _needed(difference.size, half, plan.precision, plan.max_reps),
                          target + 10)
     needed = min(plan.max_reps, needed)
     if needed <= target:

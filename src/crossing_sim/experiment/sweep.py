@@ -44,7 +44,7 @@ from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.experiment.summary import summarize
 from crossing_sim.model.fates import FATES
 from crossing_sim.results.record import RECORD
-from crossing_sim.results.store import RESULTS_ROOT, Store, safe_name, write_atomic
+from crossing_sim.results.store import RESULTS_ROOT, Store, safe_name
 from crossing_sim.scenario.loading import Resolved, build_scenario, resolve
 from crossing_sim.scenario.spec import Scenario
 
@@ -175,40 +175,40 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
     """
     store = Store(out) if out is not None else None
     state = "new"
-    if store is not None:
-        manifest = {"command": list(command),
-                    "scenario": prepared[0].scenario.name,
-                    **({"set": list(prepared[0].overrides)} if prepared[0].overrides else {}),
-                    "points": [{"point": p.index, "values": p.values, "base": str(p.base),
-                                "scenario_files": list(p.resolved.files),
-                                "scenario_sha256": p.resolved.digest,
-                                **({"posterior": p.scenario.sample.path}
-                                   if isinstance(p.scenario, OverPosterior)
-                                   and p.scenario.sample is not None else {}),
-                                "scenario_toml": p.resolved.to_toml()} for p in prepared]}
-        state = store.open(spec, manifest)
-        if state == "complete":
-            assert out is not None
-            return StudyResult(out, state, _load_summaries(out))
-        if state == "new":
-            _write_scenarios(store, prepared)
-    reps = run_experiment(plan, executor, store, progress)
-    summaries = [{"point": p.index, "values": p.values,
-                  **({"set": list(p.overrides)} if p.overrides else {}), **summarize(r)}
-                 for p, r in zip(prepared, reps, strict=True)]
-    if len(reps) > 1:
-        for summary, r in zip(summaries, reps, strict=True):
-            summary["difference"] = difference_summary(reps[reference], r, reference)
-    if store is not None:
-        store.finish(len(prepared), summaries if len(prepared) > 1 else summaries[0],
-                     [flat_row(s) for s in summaries],
-                     [p.scenario.population.expected for p in prepared],
-                     prepared[0].scenario.start_clock)
+    try:
+        if store is not None:
+            manifest = {"command": list(command),
+                        "scenario": prepared[0].scenario.name,
+                        **({"set": list(prepared[0].overrides)} if prepared[0].overrides
+                           else {}),
+                        "points": [{"point": p.index, "values": p.values, "base": str(p.base),
+                                    "scenario_files": list(p.resolved.files),
+                                    "scenario_sha256": p.resolved.digest,
+                                    **({"posterior": p.scenario.sample.path}
+                                       if isinstance(p.scenario, OverPosterior)
+                                       and p.scenario.sample is not None else {}),
+                                    "scenario_toml": p.resolved.to_toml()} for p in prepared]}
+            state = store.open(spec, manifest,
+                               {"scenario.toml": prepared[0].resolved.to_toml().encode()})
+            if state == "complete":
+                assert out is not None
+                return StudyResult(out, state, _load_summaries(out))
+        reps = run_experiment(plan, executor, store, progress)
+        summaries = [{"point": p.index, "values": p.values,
+                      **({"set": list(p.overrides)} if p.overrides else {}), **summarize(r)}
+                     for p, r in zip(prepared, reps, strict=True)]
+        if len(reps) > 1:
+            for summary, r in zip(summaries, reps, strict=True):
+                summary["difference"] = difference_summary(reps[reference], r, reference)
+        if store is not None:
+            store.finish(len(prepared), summaries if len(prepared) > 1 else summaries[0],
+                         [flat_row(s) for s in summaries],
+                         [p.scenario.population.expected for p in prepared],
+                         prepared[0].scenario.start_clock, [len(r) for r in reps])
+    finally:
+        if store is not None:
+            store.close()
     return StudyResult(out, state, summaries, reps)
-
-
-def _write_scenarios(store: Store, prepared: Sequence[Point]) -> None:
-    write_atomic(store.folder / "scenario.toml", prepared[0].resolved.to_toml().encode())
 
 
 def _load_summaries(folder: Path) -> list[dict[str, Any]]:

@@ -192,8 +192,24 @@ class Results:
 
     @cached_property
     def replications(self) -> Table:
-        """``replications.csv`` as columns."""
-        return read_table(self.folder / "replications.csv")
+        """``replications.csv`` as columns; every point holds replications 0 .. n - 1 of its
+        summary once each (ResultsError naming the first that is missing or repeated)."""
+        path = self.folder / "replications.csv"
+        table = read_table(path)
+        if "point" not in table or "replication" not in table:
+            raise ResultsError(f"{path} has no point or replication column; the folder is "
+                               "damaged")
+        for index, summary in enumerate(self.summaries):
+            held = np.sort(table["replication"][table["point"] == index])
+            count = int(summary.get("replications", -1))
+            if held.size != count or not np.array_equal(held, np.arange(count)):
+                repeated = held[1:][np.diff(held) == 0]
+                what = (f"replication {int(repeated[0])} twice" if repeated.size else
+                        f"{held.size} replications")
+                raise ResultsError(f"{path}: point {index} should hold replications 0 to "
+                                   f"{count - 1} once each (summary.json), but holds {what}; "
+                                   "the folder is damaged")
+        return table
 
     @cached_property
     def trips(self) -> Table:

@@ -12,10 +12,13 @@ folder holding a different or finished experiment is never written to.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch, Packed, pack
+from crossing_sim.results.claim import Claim, claim, clean_stale, create, is_leftover
 from crossing_sim.results.provenance import INDEPENDENT_SEEDING, REPLICATION_SEEDING, provenance
 from crossing_sim.results.record import (
     MEASURED,
@@ -40,6 +44,7 @@ __all__ = [
     "BAND_LEVELS",
     "RESULTS_ROOT",
     "Store",
+    "batch_name",
     "default_run_dir",
     "named_with",
     "new_folder",
@@ -107,74 +112,207 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(path, _json_bytes(data))
+
+
+def _json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+_BATCH = re.compile(r"p(\d{5,})-r(\d{9,})-n(\d{7,})\.npz")
+
+
+def batch_name(point: int, first: int, count: int) -> str:
+    """The file of replications ``first .. first + count - 1`` of ``point``: the name says
+    which replications it holds, and a store never saves two whose ranges overlap."""
+    return f"p{point:05d}-r{first:09d}-n{count:07d}.npz"
+
+
+def _only_leftovers(folder: Path) -> bool:
+    """Whether a folder without a manifest holds only what a writer leaves while it runs
+    (an empty ``batches/``, the lock, temporary files): nothing anyone would miss."""
+    for path in folder.iterdir():
+        if path.name == "batches" and path.is_dir():
+            if not all(is_leftover(p) and p.is_file() for p in path.iterdir()):
+                return False
+        elif not (is_leftover(path) and path.is_file()):
+            return False
+    return True
 
 
 class Store:
-    """One experiment's folder on disk."""
+    """One experiment's folder on disk, claimed by this process from :meth:`open` to
+    :meth:`close` (also a context manager)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.batches = folder / "batches"
+        self._claim: Claim | None = None
+        self._ranges: dict[int, list[tuple[int, int, str]]] = {}  # point: (first, end, file)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the folder (another writer may claim it)."""
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     # --- opening -------------------------------------------------------------------------
 
-    def open(self, spec: dict[str, Any], manifest: dict[str, Any]) -> str:
+    def open(self, spec: dict[str, Any], manifest: dict[str, Any],
+             files: Mapping[str, bytes] | None = None) -> str:
         """Claim the folder for the experiment ``spec``: ``"new"``, ``"resume"`` or
-        ``"complete"``. Raises ResultsError for a folder that holds anything else."""
+        ``"complete"``. A new folder appears whole, with its manifest and ``files``; one in
+        use by another process, or holding anything else, raises ResultsError."""
+        entry = {**manifest, "spec": spec, "status": "running",
+                 **provenance(REPLICATION_SEEDING if spec.get("paired", True)
+                              else INDEPENDENT_SEEDING)}
+        contents = {"manifest.json": _json_bytes(entry), **(files or {})}
+        try:
+            for _ in range(5):  # another writer may make or empty the folder meanwhile
+                if self.folder.exists() or self.folder.is_symlink():
+                    state = self._claim_existing(spec)
+                    if state != "empty":
+                        return state
+                held = create(self.folder, contents)
+                if held is not None:
+                    self._claim = held
+                    clean_stale(self.folder)
+                    return "new"
+            raise ResultsError(f"{self.folder}: other processes keep making and removing it; "
+                               f"choose another {param('out')}")
+        except OSError as exc:
+            self.close()
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) and \
+                    self._finished(spec):
+                return "complete"  # a finished folder on a read-only disk is still read
+            raise ResultsError(f"{self.folder}: cannot be used for results: {exc.strerror}"
+                               f"{self._kept()}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _claim_existing(self, spec: dict[str, Any]) -> str:
+        if not self.folder.is_dir():
+            raise ResultsError(f"{self.folder} exists and is not a folder; "
+                               f"choose another {param('out')}")
+        if not (self.folder / "manifest.json").exists() and not _only_leftovers(self.folder):
+            raise ResultsError(f"{self.folder} already exists and is not empty; an earlier "
+                               f"result is never overwritten: choose another {param('out')}")
+        self._claim = claim(self.folder)
         try:
             state = self._state(spec)
-            if state == "new":
-                self.batches.mkdir(parents=True, exist_ok=True)
-                write_json(self.folder / "manifest.json", {
-                    **manifest, "spec": spec, "status": "running",
-                    **provenance(REPLICATION_SEEDING if spec.get("paired", True)
-                                 else INDEPENDENT_SEEDING)})
-        except OSError as exc:
-            raise ResultsError(f"{self.folder}: cannot be used for results: "
-                               f"{exc.strerror}") from None
+            if state == "empty":  # made by hand, or left by an older version: start afresh
+                self.close()
+                for path in sorted(self.folder.rglob("*"), reverse=True):
+                    path.rmdir() if path.is_dir() else path.unlink(missing_ok=True)
+                self.folder.rmdir()
+                return state
+            clean_stale(self.folder)
+            self._index()
+        except BaseException:
+            self.close()
+            raise
         return state
 
     def _state(self, spec: dict[str, Any]) -> str:
         folder = self.folder
-        if not folder.exists():
-            return "new"
-        if not folder.is_dir():
-            raise ResultsError(f"{folder} exists and is not a folder; "
-                               f"choose another {param('out')}")
         manifest_path = folder / "manifest.json"
         if not manifest_path.exists():
-            if any(folder.iterdir()):
+            if not _only_leftovers(folder):
                 raise ResultsError(f"{folder} already exists and is not empty; an earlier "
                                    f"run is never overwritten: choose another {param('out')}")
-            return "new"
+            return "empty"
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (ValueError, OSError):
             raise ResultsError(f"{manifest_path} cannot be read; this folder is not "
                                f"resumable: choose another {param('out')}") from None
-        if manifest.get("spec") != json.loads(json.dumps(spec)):
+        if not isinstance(manifest, dict) or \
+                manifest.get("spec") != json.loads(json.dumps(spec)):
             raise ResultsError(f"{folder} already holds a different experiment; an earlier "
                                f"run is never overwritten: choose another {param('out')}")
         return "complete" if manifest.get("status") == "complete" else "resume"
 
+    def _finished(self, spec: dict[str, Any]) -> bool:
+        try:
+            manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(manifest, dict) and manifest.get("status") == "complete" and \
+            manifest.get("spec") == json.loads(json.dumps(spec))
+
+    def _kept(self) -> str:
+        """What a failed write leaves, and how to go on."""
+        if (self.folder / "manifest.json").exists():
+            return ("; the batches finished so far are kept: fix that, then run the same "
+                    "command again to resume")
+        return ""
+
     # --- batches -------------------------------------------------------------------------
 
+    def _index(self) -> None:
+        """Read the saved batches' replication ranges (names only); overlaps are damage."""
+        self._ranges = {}
+        for path in sorted(self.batches.glob("p*-r*-n*.npz")):
+            match = _BATCH.fullmatch(path.name)
+            if match is None:
+                raise ResultsError(f"{path}: not a batch file name; the folder is damaged: "
+                                   f"run the experiment again into a new {param('out')}")
+            point, first, count = (int(g) for g in match.groups())
+            self._claim_range(point, first, first + count, path.name)
+
+    def _claim_range(self, point: int, first: int, end: int, name: str) -> None:
+        for low, high, other in self._ranges.get(point, []):
+            if first < high and low < end:
+                raise ResultsError(
+                    f"{self.batches}: {name} and {other} both hold replication "
+                    f"{max(first, low)} of point {point}; the folder is damaged: run the "
+                    f"experiment again into a new {param('out')}")
+        self._ranges.setdefault(point, []).append((first, end, name))
+
     def save(self, batch: Batch | Packed) -> None:
-        """Save one finished batch (atomically)."""
+        """Save one finished batch (atomically); one that overlaps a saved batch is refused."""
         packed = batch if isinstance(batch, Packed) else pack(batch)
-        name = f"p{packed.point:05d}-r{packed.first:09d}-n{packed.count:07d}.npz"
-        write_atomic(self.batches / name, packed.data)
+        name = batch_name(packed.point, packed.first, packed.count)
+        self._claim_range(packed.point, packed.first, packed.first + packed.count, name)
+        try:
+            write_atomic(self.batches / name, packed.data)
+        except OSError as exc:
+            self._ranges[packed.point].pop()
+            raise ResultsError(f"{self.folder}: cannot save results: {exc.strerror}"
+                               f"{self._kept()}") from None
 
     def saved(self, with_series: bool = False) -> Iterator[dict[str, Any]]:
-        """Every saved batch as a dict of arrays (without the series unless asked)."""
+        """Every saved batch as a dict of arrays (without the series unless asked); a
+        replication held twice is damage (ResultsError)."""
         if not self.batches.is_dir():
             return
+        seen: dict[int, dict[int, str]] = {}
         for path in sorted(self.batches.glob("p*-r*-n*.npz")):
-            with np.load(path) as data:
-                names = [*ROW_FIELDS, "point", "trips", "series_t",
-                         *(["series"] if with_series else [])]
-                yield {name: data[name] for name in names}
+            try:
+                with np.load(path) as data:
+                    names = [*ROW_FIELDS, "point", "trips", "series_t",
+                             *(["series"] if with_series else [])]
+                    batch = {name: data[name] for name in names}
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+                raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
+                                   f"run the experiment again into a new {param('out')}"
+                                   ) from None
+            mine = seen.setdefault(int(batch["point"]), {})
+            for index in batch["replication"].tolist():
+                if index in mine:
+                    raise ResultsError(
+                        f"{self.batches}: replication {index} of point {int(batch['point'])} "
+                        f"is in both {mine[index]} and {path.name}; the folder is damaged: "
+                        f"run the experiment again into a new {param('out')}")
+                mine[index] = path.name
+            yield batch
 
     def point_series(self, point: int) -> tuple[FloatArray, np.ndarray[Any, Any]]:
         """All saved time series of one point, in replication order: (t, (reps, 4, time))."""
@@ -191,31 +329,48 @@ class Store:
 
     def finish(self, n_points: int, summary: Any,
                summary_rows: Sequence[dict[str, Any]], expected: Sequence[int],
-               start_clock: int) -> None:
-        """Write the tables from the saved batches, then mark the manifest complete."""
-        self._write_replications(expected)
-        self._write_series(n_points, start_clock)
-        write_atomic(self.folder / "summary.csv", _csv(summary_rows))
-        write_json(self.folder / "summary.json", summary)
-        manifest_path = self.folder / "manifest.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        manifest.update(status="complete",
-                        finished=datetime.now(UTC).isoformat(timespec="seconds"))
-        write_json(manifest_path, manifest)
+               start_clock: int, counts: Sequence[int] | None = None) -> None:
+        """Write the tables from the saved batches, then mark the manifest complete.
 
-    def _write_replications(self, expected: Sequence[int]) -> None:
+        ``counts``: the replications each point must have; the saved batches must hold
+        exactly replications ``0 .. count - 1`` of each, every one once.
+        """
+        try:
+            self._write_replications(expected, counts)
+            self._write_series(n_points, start_clock)
+            write_atomic(self.folder / "summary.csv", _csv(summary_rows))
+            write_json(self.folder / "summary.json", summary)
+            manifest_path = self.folder / "manifest.json"
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest.update(status="complete",
+                            finished=datetime.now(UTC).isoformat(timespec="seconds"))
+            write_json(manifest_path, manifest)
+        except OSError as exc:
+            raise ResultsError(f"{self.folder}: cannot write the result tables: "
+                               f"{exc.strerror}{self._kept()}") from None
+
+    def _write_replications(self, expected: Sequence[int],
+                            counts: Sequence[int] | None = None) -> None:
         reps, trips = io.StringIO(), io.StringIO()
         rep_writer, trip_writer = csv.writer(reps), csv.writer(trips)
         rep_writer.writerow(REPLICATION_COLUMNS)
         trip_writer.writerow(TRIP_COLUMNS)
+        held: dict[int, list[int]] = {}
         for batch in self.saved():
             point = int(batch["point"])
+            held.setdefault(point, []).extend(batch["replication"].tolist())
             for i, index in enumerate(batch["replication"].tolist()):
                 values = {c.name: batch[c.name][i] for c in MEASURED}
                 rep_writer.writerow(replication_row(point, index, batch["fates"][i].tolist(),
                                                     expected[point], values))
             for trip in batch["trips"]:
                 trip_writer.writerow(trip_row(point, trip))
+        for point, count in enumerate(counts or ()):
+            if sorted(held.get(point, [])) != list(range(count)):
+                raise ResultsError(
+                    f"{self.batches}: point {point} should hold replications 0 to {count - 1} "
+                    f"once each, but holds {len(held.get(point, []))}; the folder is damaged: "
+                    f"run the experiment again into a new {param('out')}")
         write_atomic(self.folder / "replications.csv", reps.getvalue().encode())
         write_atomic(self.folder / "trips.csv", trips.getvalue().encode())
 

@@ -6,6 +6,7 @@ Every value remembers the file it came from, so an error names the file that mus
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,10 +19,14 @@ from crossing_sim.errors import ScenarioError, param
 from crossing_sim.scenario.catalog import builtin_file, example_kind, suggest
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
-from crossing_sim.scenario.spec import Scenario, scenario_from_dict
+from crossing_sim.scenario.sense import check_sense, doubts
+from crossing_sim.scenario.spec import Scenario, lookup, scenario_from_dict
 
 __all__ = [
+    "MAX_EXTENDS",
     "MAX_FILE_BYTES",
+    "MAX_KEY_PARTS",
+    "MAX_NESTING",
     "MAX_REPLAY_BYTES",
     "SET_SOURCE",
     "Resolved",
@@ -29,14 +34,18 @@ __all__ = [
     "load_scenario",
     "locate",
     "parse_override",
+    "read_bounded",
     "read_replay",
     "read_toml",
     "resolve",
+    "scenario_doubts",
+    "toml_shape_problem",
 ]
 
 SET_SOURCE = param("overrides")
 MAX_FILE_BYTES = 1_000_000
 MAX_REPLAY_BYTES = 50_000_000  # a replay CSV: up to a million groups
+MAX_EXTENDS = 20  # files in an extends chain
 
 
 @dataclass(frozen=True)
@@ -94,11 +103,24 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def build_scenario(resolved: Resolved) -> Scenario:
     """Validate a resolved table; errors name the file that set the faulty value."""
     try:
-        return scenario_from_dict(resolved.table, read_replay(resolved))
+        scenario = scenario_from_dict(resolved.table, read_replay(resolved))
+        check_sense(scenario, resolved.table)
     except ScenarioError as exc:
         if not exc.file:
             exc.file = resolved.source_of(exc.key)
         raise
+    return scenario
+
+
+def scenario_doubts(resolved: Resolved, scenario: Scenario) -> list[ScenarioError]:
+    """What in a valid scenario is probably not meant (see :mod:`crossing_sim.scenario.sense`),
+    each as a message naming the file, key and value: for warnings, not to raise."""
+    found = []
+    for doubt in doubts(scenario):
+        has, value = lookup(resolved.table, doubt.key)
+        found.append(ScenarioError(rule=doubt.rule, key=doubt.key, value=value,
+                                   file=resolved.source_of(doubt.key), has_value=has))
+    return found
 
 
 def read_replay(resolved: Resolved) -> ArrivalsFile | None:
@@ -125,7 +147,7 @@ def read_replay(resolved: Resolved) -> ArrivalsFile | None:
     try:
         if path.is_dir():
             raise fail(f"is a folder, not a CSV file: {path}")
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_REPLAY_BYTES)
     except FileNotFoundError:
         raise fail(f"no such file: {path} (a path relative to the scenario file's folder)"
                    ) from None
@@ -173,8 +195,13 @@ def _read_chain(path: Path, sources: dict[tuple[str, ...], str], files: list[str
         raise ScenarioError(rule=f"is a {kind} file, not a scenario: {_EXAMPLES[kind]}",
                             file=here)
     real = path.resolve()
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(rule=f"the extends chain is more than {MAX_EXTENDS} files long "
+                                 f"(from {seen[0]})", key="extends", file=here)
     if real in seen:
-        chain = " -> ".join(str(p) for p in (*seen, real))
+        loop = (*seen, real)
+        chain = " -> ".join(p.name for p in loop) if len(loop) <= 6 else \
+            f"{loop[0].name} -> ... ({len(loop) - 2} files) -> {loop[-1].name}"
         raise ScenarioError(rule=f"circular extends: {chain}", key="extends", file=here)
     base: dict[str, Any] = {}
     parent = table.pop("extends", None)
@@ -231,7 +258,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         if path.is_dir():
             raise ScenarioError(rule="is a folder, not a scenario file", file=here)
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ScenarioError(rule=f"no such scenario file{suggest(path)}", file=here) from None
     except OSError as exc:
@@ -245,10 +272,63 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(rule=f"is not UTF-8 text (byte {exc.start})", file=here) from None
+    problem = toml_shape_problem(text)
+    if problem:
+        raise ScenarioError(rule=problem, file=here)
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ScenarioError(rule=f"is not valid TOML: {exc}", file=here) from None
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a file: enough to tell it is too large, whatever it is
+    (``/dev/zero`` never ends)."""
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
+
+
+#: The deepest nesting of arrays and inline tables, and the most parts of a dotted key or
+#: table header, a scenario (or an override's value) may have: far beyond any real one,
+#: and far below what exhausts the TOML reader's recursion or memory.
+MAX_NESTING = 32
+MAX_KEY_PARTS = 32
+_DOTTED = re.compile(r"(?:(?:[A-Za-z0-9_-]+|\x00)\s*\.\s*){" + str(MAX_KEY_PARTS) + ",}")
+
+
+def toml_shape_problem(text: str) -> str:
+    """Why TOML text is too deeply nested to be read safely ("" if it is not), found before
+    the TOML reader runs: arrays or inline tables nested over :data:`MAX_NESTING` deep, or
+    a key or header of over :data:`MAX_KEY_PARTS` dotted parts."""
+    depth = deepest = 0
+    bare: list[str] = []  # the text outside strings and comments, strings as NUL
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if ch == '"' and text[j] == "\\" else 1
+            i = j + len(quote)
+            bare.append("\x00")
+            continue
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+        bare.append(ch)
+        i += 1
+    if deepest > MAX_NESTING:
+        return f"nests arrays or tables {deepest} deep; at most {MAX_NESTING}"
+    if _DOTTED.search("".join(bare)):
+        return f"has a dotted key or table header of more than {MAX_KEY_PARTS} parts"
+    return ""
 
 
 def _merge(base: dict[str, Any], top: Mapping[str, Any], prefix: tuple[str, ...],
@@ -281,7 +361,13 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     if not sep or not all(parts):
         raise ScenarioError(rule="an override is written key=value, e.g. gate.lanes=2",
                             key=text, file=SET_SOURCE)
+    if len(parts) > MAX_KEY_PARTS:
+        raise ScenarioError(rule=f"a key has at most {MAX_KEY_PARTS} dotted parts",
+                            key=f"{key[:60]}...", file=SET_SOURCE)
     raw = raw.strip()
+    problem = toml_shape_problem(raw)
+    if problem:
+        raise ScenarioError(rule=f"the value {problem}", key=key.strip(), file=SET_SOURCE)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:

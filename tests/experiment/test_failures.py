@@ -1,0 +1,120 @@
+"""Failures that explain themselves: a worker killed mid-sweep loses nothing, one that keeps
+dying stops the study with one line, and Ctrl-C at any moment exits 130 with one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BASELINE, invoke
+from crossing_sim.errors import ExecutorError
+from crossing_sim.experiment.design import parse_vary
+from crossing_sim.experiment.executors import POOL_RETRIES, PoolExecutor, SerialExecutor
+from crossing_sim.experiment.replications import Task
+from crossing_sim.experiment.run import Plan, run_experiment
+from crossing_sim.experiment.sweep import prepare
+from crossing_sim.results.batches import Packed
+from crossing_sim.scenario.spec import Scenario
+
+
+def _plan(reps: int = 60) -> Plan:
+    prepared = prepare(BASELINE, factors=[parse_vary("gate.lanes=1,2")], seed=4)
+    return Plan([p.scenario for p in prepared], 4, reps)
+
+
+def _crossed(reps: list) -> list[list[int]]:
+    return [r.crossed.tolist() for r in reps]
+
+
+def test_a_worker_killed_mid_sweep_loses_nothing() -> None:
+    plan = _plan()
+    executor = PoolExecutor(2)
+    killed: list[int] = []
+
+    def kill_a_worker(batch: object) -> None:
+        if not killed:
+            pid = next(iter(executor._pool._processes))  # a real worker process
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+            deadline = time.monotonic() + 30  # until the pool knows: the next submit fails
+            while not executor._pool._broken and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+    try:
+        pooled = run_experiment(plan, executor, on_batch=kill_a_worker)
+    finally:
+        executor.close()
+    assert killed
+    assert _crossed(pooled) == _crossed(run_experiment(plan, SerialExecutor()))
+
+
+def always_die(scenario: Scenario, seed: int, task: Task) -> Packed:
+    """A task whose worker always dies (as one killed by the system for memory would)."""
+    os._exit(9)
+
+
+def test_a_worker_that_keeps_dying_stops_with_one_clear_message() -> None:
+    executor = PoolExecutor(2, work=always_die)
+    try:
+        with pytest.raises(ExecutorError, match=rf"a worker process died {POOL_RETRIES + 1} "
+                                                r"times .* of point \d; stopped"):
+            run_experiment(_plan(8), executor)
+    finally:
+        executor.close()
+
+
+def test_jobs_beyond_four_per_core_are_capped_with_a_note(tmp_path: Path) -> None:
+    cap = 4 * (os.cpu_count() or 1)
+    code, _, err = invoke("run", str(BASELINE), "--reps", "2", "--jobs", "1000", "--out",
+                          str(tmp_path / "r"))
+    assert code == 0, err
+    assert f"note: --jobs 1000 is more than {cap} (4 per core on this machine); using " \
+           f"{cap}" in err
+    pool = PoolExecutor(1000)  # from Python too
+    try:
+        assert pool.workers == cap
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("after", [0.05, 0.4, 1.0, 2.0, 3.5])
+def test_ctrl_c_at_any_moment_says_one_line_and_exits_130(tmp_path: Path,
+                                                           after: float) -> None:
+    """From start-up (imports, workers still importing) to mid-sweep: a terminal's Ctrl-C
+    reaches every process of the group; only the main one speaks."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossing_sim", "sweep", str(BASELINE), "--vary",
+         "gate.lanes=1,2", "--reps", "3000", "--jobs", "2", "--out", str(tmp_path / "s")],
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    lines = [line for line in err.splitlines() if line.strip()]
+    if process.returncode == -signal.SIGINT:  # pragma: no cover - on a busy machine
+        pytest.skip("the signal came before Python had put its own handler in place")
+    assert process.returncode == 130, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("interrupted")
+
+
+def test_lost_work_on_the_command_line_says_what_is_kept_and_how_to_resume(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossing_sim.cli.run as cli_run
+
+    monkeypatch.setattr(cli_run, "choose_executor",
+                        lambda *args: PoolExecutor(2, work=always_die))
+    folder = tmp_path / "s"
+    code, out, err = invoke("sweep", str(BASELINE), "--vary", "gate.lanes=1,2", "--reps", "8",
+                            "--out", str(folder))
+    assert code == 2
+    assert "Traceback" not in out + err
+    (line,) = [line for line in err.splitlines() if line.strip()]
+    assert line.startswith(f"Error: a worker process died {POOL_RETRIES + 1} times")
+    assert line.endswith(f"stopped; the finished batches are kept in {folder}/: run the same "
+                         "command again to resume")
