@@ -175,13 +175,12 @@ def floor_night(scenario: Scenario, streams: Streams) -> int:
                                first_person).tolist()
     pauses: list[tuple[float, float]] = []
     if gate.pauses is not None:
-        expected_pauses = (gate.close - gate.open) * gate.pauses
-        gaps = streams.generator("gate/pauses").exponential(
-            1 / gate.pauses, int(expected_pauses + 10 * math.sqrt(expected_pauses) + 10))
-        starts = gate.open + np.cumsum(gaps)
-        starts = starts[starts < gate.close]
-        ends = starts + _draw(streams, "gate/pause_length", gate.pause_length, starts.size)
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        expected_pauses = 24 * 60.0 * gate.pauses  # threats over a day of the night's clock
+        count = int(expected_pauses + 10 * math.sqrt(expected_pauses) + 10)
+        starts = np.cumsum(streams.generator("gate/pauses").exponential(1 / gate.pauses, count))
+        ends = starts + _draw(streams, "gate/pause_length", gate.pause_length, count)
+        inside = (starts < gate.close) & (ends > gate.open)
+        for s, e in zip(starts[inside].tolist(), ends[inside].tolist(), strict=True):
             if pauses and s <= pauses[-1][1]:
                 pauses[-1] = (pauses[-1][0], max(pauses[-1][1], e))
             else:

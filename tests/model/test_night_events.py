@@ -124,11 +124,24 @@ def test_pauses_come_while_the_gate_is_open_and_do_not_overlap() -> None:
     for seed in range(200):
         pauses = _pauses(spec, Streams(np.random.SeedSequence(seed)))
         counts.append(len(pauses))
-        starts = [a for a, _ in pauses]
-        assert all(spec.open < a < spec.close for a in starts)
+        assert all(a < spec.close and b > spec.open for a, b in pauses)  # in the window
         assert all(b1 < a2 for (_, b1), (a2, _) in pairwise(pauses))
     # 12 starts expected in 6 h; merging overlaps leaves fewer, but still many
-    assert 5 < np.mean(counts) < 12
+    assert 5 < np.mean(counts) < 13
+
+
+def test_a_night_keeps_its_threats_at_the_same_clock_times_whatever_the_gate_hours() -> None:
+    def spec(open_: str, close: str) -> Any:
+        return scenario_from_dict({"gate": {"open": open_, "close": close, "pauses": "1/h"},
+                                   "origins": {"camp": {"share": 1.0, "distance": "1km"}}}).gate
+
+    wide, narrow = spec("19:00", "05:00"), spec("21:00", "02:00")
+    for seed in range(50):
+        a = _pauses(wide, Streams(np.random.SeedSequence(seed)))
+        b = _pauses(narrow, Streams(np.random.SeedSequence(seed)))
+        # every pause of the narrow window is, clipped to it, a pause of the wide one
+        inside = [(s, e) for s, e in a if s < narrow.close and e > narrow.open]
+        assert [max(s, narrow.open) for s, _ in inside] == [max(s, narrow.open) for s, _ in b]
 
 
 def test_the_number_who_set_out_is_drawn_each_night() -> None:

@@ -167,15 +167,17 @@ def predictive_figure(result: Calibration) -> Figure:
         for check, values, colour in zip(result.checks, columns,
                                          (POSTERIOR_COLOUR, "black", TRUTH_COLOUR),
                                          strict=False):
-            use = "fitted" if name in check.used else "held out"
             kind = {"histtype": "stepfilled", "alpha": 0.7} if check.name == "all" else \
                 {"histtype": "step", "lw": 2}
             ax.hist(values[~np.isnan(values)], bins=bins, density=True, color=colour,
-                    label=f"fit on {check.name} ({use})", **kind)
+                    label=f"fit on {'every fact' if check.name == 'all' else check.name}",
+                    **kind)
+        held_out = [c.name for c in result.checks if name not in c.used]
+        pad = max(0.05 * (highest - lowest), 1.0 if fact.unit != "share" else 0.01)
         if fact.exact:
             ax.axvline(fact.low, color=MARK_COLOUR, lw=2.5, label="observed")
         else:
-            ax.axvspan(max(fact.low, lowest - 1), min(fact.high, highest + 1),
+            ax.axvspan(max(fact.low, lowest - pad), min(fact.high, highest + pad),
                        color=MARK_COLOUR, alpha=0.15, label="observed (an interval)")
         if fact.unit == "clock":
             ax.xaxis.set_major_formatter(FuncFormatter(
@@ -184,10 +186,11 @@ def predictive_figure(result: Calibration) -> Figure:
         ax.set_xlabel(f"{words} in one simulated night")
         ax.set_ylabel("density")
         ax.tick_params(axis="y", labelleft=False)
-        ax.set_title(f"{words}: observed {fact.describe()}", fontsize=13, color="black")
+        ax.set_title(f"{words}: observed {fact.describe()}"
+                     + (f"; held out of the fit on {', '.join(held_out)}" if held_out else ""),
+                     fontsize=13, color="black")
     legend(fig, [axes[0]])
-    fig.suptitle("Does the calibrated model reproduce the night? Each fact, fitted and held out",
-                 x=0.01, ha="left")
+    fig.suptitle("Does the calibrated model reproduce the night?", x=0.01, ha="left")
     return fig
 
 

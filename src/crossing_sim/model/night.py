@@ -79,20 +79,27 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     return _outcome(scenario, people, log)
 
 
+#: Threats are drawn over this much of the night's clock from its start, whatever the gate's
+#: hours, so that a night keeps its threats at the same clock times in every scenario.
+THREAT_HORIZON = 24 * 60.0
+
+
 def _pauses(gate: GateRules, streams: Streams) -> list[tuple[float, float]]:
-    """Tonight's pauses in screening: a Poisson process of starts while the gate is open, each
-    with its length (overlapping pauses merged)."""
+    """Tonight's pauses in screening (overlapping ones merged).
+
+    Threats come as a Poisson process on the night's clock from its start, each with its
+    length, drawn the same way whatever the gate's hours (paired comparisons keep them); a
+    threat pauses the screening when it overlaps the gate's open window.
+    """
     if gate.pauses is None:
         return []
-    window = gate.close - gate.open
-    expected = window * gate.pauses
-    count = int(expected + 10 * math.sqrt(expected) + 10)  # more gaps than can fit, nearly surely
-    gaps = streams.exponential("gate/pauses", 1 / gate.pauses, count)
-    starts = gate.open + np.cumsum(gaps)
-    starts = starts[starts < gate.close]
-    lengths = streams.draw("gate/pause_length", gate.pause_length.sample, starts.size)
+    expected = THREAT_HORIZON * gate.pauses
+    count = int(expected + 10 * math.sqrt(expected) + 10)  # more than can fit, nearly surely
+    starts = np.cumsum(streams.exponential("gate/pauses", 1 / gate.pauses, count))
+    ends = starts + streams.draw("gate/pause_length", gate.pause_length.sample, count)
+    inside = (starts < gate.close) & (ends > gate.open)
     merged: list[tuple[float, float]] = []
-    for start, end in zip(starts.tolist(), (starts + lengths).tolist(), strict=True):
+    for start, end in zip(starts[inside].tolist(), ends[inside].tolist(), strict=True):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
