@@ -14,8 +14,9 @@ python3 -m venv "$work/venv"
 mkdir "$work/empty" && cd "$work/empty"
 cs="$work/venv/bin/crossing-sim"
 
-"$cs" scenarios | head -3
-"$cs" scenarios show baseline | head -2
+# to files, then their first lines (a pipe into head may close before the writer is done)
+"$cs" scenarios > "$work/list.txt" && head -3 "$work/list.txt"
+"$cs" scenarios show baseline > "$work/show.txt" && head -2 "$work/show.txt"
 "$cs" scenarios copy two_tables
 printf 'extends = "baseline"\nname = "mine"\n[gate]\nlanes = 2\n' > mine.toml
 "$cs" run baseline --reps 50 --out "$work/runs/baseline"
