@@ -192,8 +192,8 @@ Examples:
               show_default=True,
               help="morris: r(k+1) points, a ranking; sobol: N(2k+2) points, variance shares.")
 @click.option("--samples", type=click.IntRange(2, 1_000_000), default=None,
-              help="Morris trajectories r [default: 200] or Sobol base points N, a power of "
-                   "two [default: 128].")
+              help="The design's sample size: Morris trajectories r [default: 200] or Sobol "
+                   "base points N, a power of two [default: 128].")
 @click.option("--reps", type=click.IntRange(1, 100_000), default=10, show_default=True,
               help="Nights per design point (the point's output is their mean).")
 @common_options

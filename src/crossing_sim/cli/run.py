@@ -147,7 +147,7 @@ Examples:
 @click.option("--design", type=click.Choice(DESIGNS), default=None,
               help="grid: every combination [default]; lhs: a Latin hypercube over ranges.")
 @click.option("--samples", type=click.IntRange(1, 100_000), default=None,
-              help="Points of an lhs design.")
+              help="The design's sample size: points of an lhs design.")
 @click.option("--reference", type=click.IntRange(0), default=None,
               help="The point every other point's paired difference is taken from, as "
                    "numbered in summary.csv [default: 0, the first].")
