@@ -29,6 +29,7 @@ from crossing_sim.figures.axes import (
     clock,
     clock_axis,
     clock_limits,
+    hours,
     labels,
     legend,
     observed_crossed,
@@ -73,6 +74,8 @@ def flow(*results: Drawable) -> Figure:
     first.set_ylim(0, top * 1.04)
     for ax in panels[:len(cases)]:
         clock_axis(ax, limits)
+        if columns > 1:  # side by side, hourly labels run into each other
+            hours(ax.xaxis, 2 if columns == 2 else 3)
         ax.xaxis.set_tick_params(labelbottom=True)
         if ax.get_subplotspec().is_first_col():  # type: ignore[union-attr]
             ax.set_ylabel("people, cumulative")
@@ -199,7 +202,8 @@ def _estimate(case: PointResult, column: str) -> Estimate:
 def _ci(e: Estimate) -> str:
     if math.isnan(e.ci_low):
         return f"{e.mean:.0f}"
-    return f"{e.mean:.0f} (95 % CI {e.ci_low:.0f}-{e.ci_high:.0f})"
+    # people cannot be fewer than none: the t interval of a count near zero is cut at 0
+    return f"{e.mean:.0f} (95 % CI {max(e.ci_low, 0.0):.0f}-{e.ci_high:.0f})"
 
 
 def _key(cases: Sequence[PointResult]) -> list[Any]:
