@@ -276,15 +276,16 @@ def _safe_interval(entry: tried.Tried) -> tuple[float, float]:
 def main() -> None:
     st.set_page_config(page_title="crossing-sim: the night at the gate", layout="wide")
     st.title("One night at the gate")
-    st.caption("About 700 people were expected at one gate, opened only after dark, with one "
-               "screening table and buses waiting behind it. Change the plan, run many "
-               "simulated nights, and see who gets through.")
     start = choose_start()
     try:
         base_setting = runs.prepare_setting(start, (), work_folder(), DEFAULT_SEED)
     except CrossingSimError as exc:
         fail(exc, start)
     scenario = base_setting.scenario
+    st.caption(f"{scenario.population.expected} people expected at one gate, "
+               f"{scenario.gate.lanes} screening table(s), {scenario.buses.count} buses "
+               "waiting behind it (the starting scenario). Change the plan, run many "
+               "simulated nights, and see who gets through.")
     values = levers.values_of(scenario)
     reset_when_start_changes(start, values, scenario.game)
     chosen = lever_controls(scenario, values)
