@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,24 +22,26 @@ ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 SWEEP = ["sweep", str(BASELINE), "--vary", "gate.lanes=1,2", "--reps", "40", "--jobs", "1"]
 
 
-def _mount(where: Path, size: str) -> bool:
+@contextmanager
+def _tmpfs(where: Path, size: str, what: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``where`` for the block (skipped without root)."""
+    if not ROOT or shutil.which("mount") is None:
+        pytest.skip(f"needs root to mount a {what} tmpfs")
     where.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
                           capture_output=True, check=False)
-    return done.returncode == 0
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if not ROOT or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs")
-    disk = tmp_path / "disk"
-    if not _mount(disk, "256k"):
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with _tmpfs(tmp_path / "disk", "256k", "small") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def _one_error(result: object) -> str:
@@ -75,15 +78,10 @@ def _unfinished(tmp_path: Path, where: Path) -> Path:
 
 def test_a_read_only_folder_says_what_is_kept_and_how_to_resume(tmp_path: Path) -> None:
     if ROOT:  # permissions do not stop root: make the file system read-only instead
-        disk = tmp_path / "disk"
-        if shutil.which("mount") is None or not _mount(disk, "4m"):
-            pytest.skip("cannot mount a tmpfs here")
-        try:
+        with _tmpfs(tmp_path / "disk", "4m", "read-only") as disk:
             cut = _unfinished(tmp_path, disk)
             subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
             line = _one_error(CliRunner().invoke(main, [*SWEEP, "--out", str(cut)]))
-        finally:
-            subprocess.run(["umount", "-l", str(disk)], check=False)
         reason = "Read-only file system"
     else:
         cut = _unfinished(tmp_path, tmp_path)
@@ -100,16 +98,9 @@ def test_a_read_only_folder_says_what_is_kept_and_how_to_resume(tmp_path: Path) 
 
 
 def test_a_finished_folder_on_a_read_only_disk_is_still_reported(tmp_path: Path) -> None:
-    if not ROOT or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a read-only tmpfs")
-    disk = tmp_path / "disk"
-    if not _mount(disk, "4m"):
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with _tmpfs(tmp_path / "disk", "4m", "read-only") as disk:
         assert CliRunner().invoke(main, [*SWEEP, "--out", str(disk / "s")]).exit_code == 0
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         again = CliRunner().invoke(main, [*SWEEP, "--out", str(disk / "s")])
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
     assert again.exit_code == 0, again.output
     assert "Already complete; nothing was run" in again.output

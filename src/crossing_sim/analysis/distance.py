@@ -17,6 +17,7 @@ import numpy as np
 
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ScenarioError, param
+from crossing_sim.experiment.replications import children_share, family_members
 from crossing_sim.experiment.summary import FACT_MEASURES
 from crossing_sim.model.fates import Fate
 from crossing_sim.scenario.facts import Fact
@@ -64,11 +65,9 @@ def fact_values(nights: Any, names: Sequence[str]) -> FloatArray:
         if measure == "crossed":
             columns.append(crossed)
         elif measure == "crossed_family_members":  # derived, as in Replications
-            columns.append(crossed - np.asarray(nights.crossed_volunteers))
+            columns.append(family_members(crossed, nights.crossed_volunteers).astype(np.float64))
         elif measure == "crossed_children_share":
-            columns.append(np.divide(np.asarray(nights.crossed_children, dtype=np.float64),
-                                     crossed, out=np.full(crossed.size, np.nan),
-                                     where=crossed > 0))
+            columns.append(children_share(crossed, nights.crossed_children))
         else:
             columns.append(np.asarray(getattr(nights, measure)))
     rows = crossed.size

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
 from crossing_sim.experiment.posterior import OverPosterior
@@ -75,6 +76,21 @@ def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
     return pack(run_batch(scenario, seed, task))
 
 
+def family_members(crossed: ArrayLike, volunteers: ArrayLike) -> IntArray:
+    """Of those who crossed each night, the family members (not volunteers)."""
+    members: IntArray = np.asarray(crossed, dtype=np.int64) - np.asarray(volunteers,
+                                                                          dtype=np.int64)
+    return members
+
+
+def children_share(crossed: ArrayLike, children: ArrayLike) -> FloatArray:
+    """Of those who crossed each night, the share who are children (NaN if nobody crossed)."""
+    people = np.asarray(crossed, dtype=np.float64)
+    share: FloatArray = np.divide(np.asarray(children, dtype=np.float64), people,
+                                  out=np.full(people.size, np.nan), where=people > 0)
+    return share
+
+
 @dataclass(frozen=True)
 class Replications:
     """All replications of one scenario (one sweep point), one row per replication.
@@ -119,15 +135,12 @@ class Replications:
     @property
     def crossed_family_members(self) -> IntArray:
         """Of those who crossed, the family members (not volunteers)."""
-        return self.crossed - self.crossed_volunteers
+        return family_members(self.crossed, self.crossed_volunteers)
 
     @property
     def crossed_children_share(self) -> FloatArray:
         """Of those who crossed, the share who are children (NaN if nobody crossed)."""
-        crossed = self.crossed.astype(np.float64)
-        share: FloatArray = np.divide(self.crossed_children, crossed,
-                                      out=np.full(crossed.size, np.nan), where=crossed > 0)
-        return share
+        return children_share(self.crossed, self.crossed_children)
 
     def __len__(self) -> int:
         return int(self.replication.size)
