@@ -13,13 +13,14 @@ import pytest
 
 from conftest import TINY
 from crossing_sim.errors import ResultsError
-from crossing_sim.experiment.design import Design
+from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import SerialExecutor
 from crossing_sim.experiment.replications import Task, run_batch
 from crossing_sim.experiment.run import Plan
 from crossing_sim.experiment.sweep import execute, prepare, spec_of
-from crossing_sim.results.batches import pack
+from crossing_sim.results.batches import Packed, pack, read_arrays
 from crossing_sim.results.reader import load_results
+from crossing_sim.results.record import ROW_FIELDS
 from crossing_sim.results.store import Store, batch_name
 
 
@@ -131,3 +132,52 @@ def test_the_reader_proves_each_replication_appears_once(tmp_path: Path, study: 
     (folder / "replications.csv").write_text("".join(lines[:-1]))
     with pytest.raises(ResultsError, match="but holds 19 replications"):
         _ = load_results(folder).replications
+
+
+def test_the_tables_are_written_in_one_pass_over_the_batches(
+        tmp_path: Path, study: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finishing reads each batch file once (so it takes time linear in the points), and
+    its streamed tables hold what the batches hold."""
+    prepared, _, _ = study
+    points = prepare(prepared[0].base, factors=[parse_vary("gate.lanes=1,2,3,4")], seed=5)
+    plan = Plan([p.scenario for p in points], 5, 12)
+    spec = spec_of("sweep", points, plan, [parse_vary("gate.lanes=1,2,3,4")], Design())
+    folder = tmp_path / "out"
+    with Store(folder) as store:
+        store.open(spec, {})
+        for point in range(4):
+            for first, count in ((0, 5), (5, 7)):
+                store.save(run_batch(plan.scenarios[point], 5, Task(point, first, count)))
+        reads: list[str] = []
+        real_load = np.load
+        monkeypatch.setattr(np, "load", lambda path, *a, **k: (reads.append(str(path)),
+                                                              real_load(path, *a, **k))[1])
+        store.finish(4, [{}] * 4, [{"point": i} for i in range(4)], [5] * 4, 0, [12] * 4)
+    monkeypatch.undo()
+    assert sorted(reads) == sorted(str(p) for p in (folder / "batches").glob("*.npz"))
+    table = np.loadtxt(folder / "replications.csv", delimiter=",", skiprows=1, usecols=(0, 1))
+    assert sorted(map(tuple, table.astype(int).tolist())) == [(p, r) for p in range(4)
+                                                              for r in range(12)]
+    series = np.concatenate([b["series"] for b in Store(folder).saved(with_series=True)
+                             if int(b["point"]) == 2])
+    with np.load(folder / "series.npz") as data:
+        assert np.array_equal(data["bands"][2], np.quantile(
+            series, (0.05, 0.25, 0.5, 0.75, 0.95), axis=0).transpose(1, 0, 2))
+        assert np.array_equal(data["mean"][2], series.mean(axis=0))
+    assert not list(folder.rglob("*.tmp-*"))
+
+
+def test_batch_files_of_earlier_versions_are_still_read(tmp_path: Path, study: tuple) -> None:
+    """Before one ``record`` entry, each column was an entry of its own: such a folder
+    resumes and finishes with the same numbers."""
+    _, plan, _ = study
+    batch = run_batch(plan.scenarios[0], 5, Task(0, 0, 6))
+    old = tmp_path / "old.npz"
+    np.savez_compressed(old, point=np.int64(0), series_t=batch.series_t, series=batch.series,
+                        trips=batch.trips, **{n: getattr(batch, n) for n in ROW_FIELDS})
+    with np.load(old) as data:
+        arrays = read_arrays(data, series=True)
+    for name in ROW_FIELDS:
+        assert np.array_equal(arrays[name], getattr(batch, name))
+    assert np.array_equal(arrays["series"], batch.series)
+    assert np.array_equal(Packed(0, 0, 6, old.read_bytes()).batch().fates, batch.fates)

@@ -65,7 +65,8 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
         if series is None:
             t = s.t
             series = np.empty((n, len(Series.NAMES), t.size), dtype=np.int32)
-        series[row] = [getattr(s, name) for name in Series.NAMES]
+        for i, name in enumerate(Series.NAMES):
+            series[row, i] = getattr(s, name)
     assert series is not None, "a task has at least one replication"
     return Batch(task.point, indices, fates, series_t=t, series=series,
                  trips=np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)), **record)

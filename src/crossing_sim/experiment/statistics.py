@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "position"]
+__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "position", "t_quantile"]
 
 CONFIDENCE = 0.95
 
@@ -41,13 +42,18 @@ def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
     half = math.nan
     if n > 1:
-        # Student's t quantile (what scipy.stats.t.ppf computes), from scipy.special, which
-        # imports in a fraction of the time scipy.stats takes
-        from scipy.special import stdtrit
-
-        half = float(stdtrit(n - 1, (1 + confidence) / 2) * sd / math.sqrt(n))
+        half = t_quantile(n - 1, (1 + confidence) / 2) * sd / math.sqrt(n)
     q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
     return Estimate(n, mean, sd, mean - half, mean + half, q05, q50, q95)
+
+
+@functools.lru_cache(maxsize=256)
+def t_quantile(df: int, p: float) -> float:
+    """Student's t quantile (what ``scipy.stats.t.ppf`` computes), from scipy.special, which
+    imports in a fraction of the time scipy.stats takes; the same few are asked for often."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 @dataclass(frozen=True)

@@ -104,4 +104,4 @@ class Outcome:
     @property
     def buses_used(self) -> int:
         """Distinct buses that left with anyone on board."""
-        return int(np.unique(self.trips.bus[~np.isnan(self.trips.depart)]).size)
+        return len(set(self.trips.bus[~np.isnan(self.trips.depart)].tolist()))

@@ -7,6 +7,7 @@ computed); results folders keep them as ``batches/*.npz``.
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
 from crossing_sim.results.record import ROW_FIELDS
 
-__all__ = ["Batch", "Packed", "pack", "unpacked"]
+__all__ = ["Batch", "Packed", "pack", "read_arrays", "unpacked"]
 
 @dataclass(frozen=True)
 class Batch:
@@ -70,13 +71,14 @@ class Packed:
     def rows(self) -> dict[str, Any]:
         """The per-replication numbers and bus trips (the series stay packed)."""
         with np.load(io.BytesIO(self.data)) as data:
-            return {name: data[name] for name in (*ROW_FIELDS, "point", "trips")}
+            return read_arrays(data)
 
     def batch(self) -> Batch:
         """The whole batch, series included."""
-        with np.load(io.BytesIO(self.data)) as d:
-            return Batch(self.point, series_t=d["series_t"], series=d["series"],
-                         trips=d["trips"], **{name: d[name] for name in ROW_FIELDS})
+        with np.load(io.BytesIO(self.data)) as data:
+            arrays = read_arrays(data, series=True)
+        del arrays["point"]
+        return Batch(self.point, **arrays)
 
 
 def unpacked(item: Batch | Packed) -> Batch:
@@ -85,9 +87,37 @@ def unpacked(item: Batch | Packed) -> Batch:
 
 
 def pack(batch: Batch) -> Packed:
-    """A batch as the compressed ``.npz`` bytes that results folders keep."""
+    """A batch as the compressed ``.npz`` bytes that results folders keep.
+
+    Its per-replication numbers travel as one structured array (``record``, a field per
+    column), beside ``point``, ``series_t``, ``series`` and ``trips``: few entries, so a
+    file is quick to read back. Written as ``np.savez_compressed`` writes, but at zlib's
+    fastest level: a third of the time for about a tenth more bytes.
+    """
+    columns = [np.asarray(getattr(batch, name)) for name in ROW_FIELDS]
+    record = np.empty(len(batch), dtype=[(name, c.dtype, c.shape[1:])
+                                         for name, c in zip(ROW_FIELDS, columns, strict=True)])
+    for name, column in zip(ROW_FIELDS, columns, strict=True):
+        record[name] = column
+    arrays = {"point": np.int64(batch.point), "record": record, "series_t": batch.series_t,
+              "series": batch.series, "trips": batch.trips}
     buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer, point=np.int64(batch.point), series_t=batch.series_t, series=batch.series,
-        trips=batch.trips, **{name: getattr(batch, name) for name in ROW_FIELDS})
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, value in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(value))
     return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue())
+
+
+def read_arrays(data: Any, series: bool = False) -> dict[str, Any]:
+    """A batch file's arrays by name (:data:`ROW_FIELDS`, ``point``, ``trips``,
+    ``series_t``, and ``series`` if asked), from an open ``.npz``; also reads the files of
+    earlier versions, which kept each column as an entry of its own."""
+    names = ["point", "trips", "series_t", *(["series"] if series else [])]
+    arrays = {name: data[name] for name in names}
+    if "record" in data.files:
+        record = data["record"]
+        arrays.update({name: np.ascontiguousarray(record[name]) for name in ROW_FIELDS})
+    else:
+        arrays.update({name: data[name] for name in ROW_FIELDS})
+    return arrays

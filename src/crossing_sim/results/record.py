@@ -7,7 +7,7 @@ summary rows take the mean of each count. Add a number here and it travels every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -16,10 +16,11 @@ import numpy as np
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.outcome import Outcome
+from crossing_sim.results.quantiles import linear_quantile
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["MEASURED", "RECORD", "REPLICATION_COLUMNS", "ROW_FIELDS", "TRIP_COLUMNS",
-           "TRIP_FIELDS", "Column", "measure", "replication_row", "trip_row"]
+           "TRIP_FIELDS", "Column", "measure", "replication_rows", "trip_rows"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Column:
     #: people or buses; minutes after the start clock; a duration in minutes; a share
     kind: Literal["count", "time", "minutes", "share"]
     #: computed from the crossed count and the measured columns instead of stored
-    derive: Callable[[int, Mapping[str, Any]], int] | None = None
+    derive: Callable[[Any, Mapping[str, Any]], Any] | None = None
     #: the key of its mean in the summary's ``buses`` group ("" for none)
     summary: str = ""
 
@@ -40,12 +41,12 @@ class Column:
         return 0 if self.kind == "count" else np.nan
 
 
-def _left_waiting(crossed: int, values: Mapping[str, Any]) -> int:
-    return crossed - int(values["left_by_bus"])
+def _left_waiting(crossed: Any, values: Mapping[str, Any]) -> Any:
+    return crossed - values["left_by_bus"]
 
 
-def _family_members(crossed: int, values: Mapping[str, Any]) -> int:
-    return crossed - int(values["crossed_volunteers"])
+def _family_members(crossed: Any, values: Mapping[str, Any]) -> Any:
+    return crossed - values["crossed_volunteers"]
 
 
 #: Every number a night reports besides its fates, in the order of replications.csv.
@@ -112,7 +113,7 @@ def measure(outcome: Outcome, scenario: Scenario) -> dict[str, float | int]:
         "last_crossing": float(ends.max()) if ends.size else np.nan,
         "first_crossing": float(ends.min()) if ends.size else np.nan,
         "wait_mean": float(wait.mean()) if wait.size else np.nan,
-        "wait_p90": float(np.quantile(wait, 0.9)) if wait.size else np.nan,
+        "wait_p90": linear_quantile(wait, 0.9) if wait.size else np.nan,
         "wait_max": float(wait.max()) if wait.size else np.nan,
         "utilisation": float(busy / (gate.lanes * (gate.close - gate.open))),
         "queued_at_closing": int(g.size[waiting].sum()),
@@ -134,27 +135,36 @@ def _busiest_hour(ends: FloatArray, people: IntArray, start_clock: int) -> float
     return float((first + int(np.argmax(counts))) * 60 - start_clock)
 
 
-def replication_row(point: int, replication: int, fates: list[int], expected: int,
-                    values: Mapping[str, Any]) -> list[object]:
-    """One line of replications.csv: a night's fates and record."""
-    crossed = fates[int(Fate.CROSSED)]
-    cells: list[object] = [point, replication, crossed, f"{crossed / expected:.6f}", *fates]
+def replication_rows(point: int, batch: Mapping[str, Any],
+                     expected: int) -> Iterator[tuple[str, ...]]:
+    """The lines of replications.csv for one batch: each night's fates and record, formatted
+    a column at a time (the numbers of a whole batch at once)."""
+    fates = np.asarray(batch["fates"])
+    crossed = fates[:, int(Fate.CROSSED)]
+    columns: list[list[str]] = [[str(point)] * crossed.size,
+                                _counts(batch["replication"]), _counts(crossed),
+                                [f"{c / expected:.6f}" for c in crossed.tolist()],
+                                *(_counts(fates[:, f]) for f in range(fates.shape[1]))]
     for c in RECORD:
-        value = c.derive(crossed, values) if c.derive else values[c.name]
-        cells.append(int(value) if c.kind == "count" else
-                     _share(float(value)) if c.kind == "share" else _minutes(float(value)))
-    return cells
+        values = np.asarray(c.derive(crossed, batch) if c.derive else batch[c.name])
+        columns.append(_counts(values) if c.kind == "count" else
+                       _formatted(values, "{:.6f}" if c.kind == "share" else "{:.3f}"))
+    return zip(*columns, strict=True)
 
 
-def trip_row(point: int, trip: Any) -> list[object]:
-    """One line of trips.csv from a row of a batch's trip table."""
-    return [point, int(trip[0]), int(trip[1]), _minutes(trip[2]), _minutes(trip[3]),
-            int(trip[4])]
+def trip_rows(point: int, trips: Any) -> Iterator[tuple[str, ...]]:
+    """The lines of trips.csv from a batch's trip table."""
+    table = np.asarray(trips)
+    return zip([str(point)] * len(table), _counts(table[:, 0]), _counts(table[:, 1]),
+               _formatted(table[:, 2], "{:.3f}"), _formatted(table[:, 3], "{:.3f}"),
+               _counts(table[:, 4]), strict=True)
 
 
-def _share(value: float) -> str:
-    return "" if np.isnan(value) else f"{value:.6f}"
+def _counts(values: Any) -> list[str]:
+    return [str(v) for v in np.asarray(values).astype(np.int64).tolist()]
 
 
-def _minutes(value: float) -> str:
-    return "" if np.isnan(value) else f"{value:.3f}"
+def _formatted(values: Any, form: str) -> list[str]:
+    """Each number with ``form``; NaN (not measured) as an empty cell."""
+    text = form.format
+    return ["" if v != v else text(v) for v in np.asarray(values, dtype=np.float64).tolist()]

@@ -15,7 +15,6 @@ import csv
 import errno
 import io
 import json
-import os
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -25,20 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ResultsError, param
-from crossing_sim.model.outcome import Series
-from crossing_sim.results.batches import Batch, Packed, pack
+from crossing_sim.results.atomic import write_atomic
+from crossing_sim.results.batches import Batch, Packed, pack, read_arrays
 from crossing_sim.results.claim import Claim, claim, clean_stale, create, is_leftover
 from crossing_sim.results.provenance import INDEPENDENT_SEEDING, REPLICATION_SEEDING, provenance
-from crossing_sim.results.record import (
-    MEASURED,
-    REPLICATION_COLUMNS,
-    ROW_FIELDS,
-    TRIP_COLUMNS,
-    replication_row,
-    trip_row,
-)
+from crossing_sim.results.tables import BAND_LEVELS, write_tables
 
 __all__ = [
     "BAND_LEVELS",
@@ -54,8 +45,6 @@ __all__ = [
 ]
 
 RESULTS_ROOT = Path("results")
-#: Quantile levels of the time-series bands in ``series.npz``.
-BAND_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 
@@ -95,20 +84,6 @@ def new_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file, flushed, then renamed."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -297,9 +272,7 @@ class Store:
         for path in sorted(self.batches.glob("p*-r*-n*.npz")):
             try:
                 with np.load(path) as data:
-                    names = [*ROW_FIELDS, "point", "trips", "series_t",
-                             *(["series"] if with_series else [])]
-                    batch = {name: data[name] for name in names}
+                    batch = read_arrays(data, with_series)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
                                    f"run the experiment again into a new {param('out')}"
@@ -314,17 +287,6 @@ class Store:
                 mine[index] = path.name
             yield batch
 
-    def point_series(self, point: int) -> tuple[FloatArray, np.ndarray[Any, Any]]:
-        """All saved time series of one point, in replication order: (t, (reps, 4, time))."""
-        parts = sorted(self.batches.glob(f"p{point:05d}-r*-n*.npz"))
-        t: FloatArray = np.empty(0)
-        arrays = []
-        for path in parts:
-            with np.load(path) as data:
-                t, series = data["series_t"], data["series"]
-                arrays.append(series)
-        return t, np.concatenate(arrays)
-
     # --- the tables at the end -----------------------------------------------------------
 
     def finish(self, n_points: int, summary: Any,
@@ -336,8 +298,8 @@ class Store:
         exactly replications ``0 .. count - 1`` of each, every one once.
         """
         try:
-            self._write_replications(expected, counts)
-            self._write_series(n_points, start_clock)
+            write_tables(self.folder, self.saved(with_series=True), n_points, expected,
+                         start_clock, counts)
             write_atomic(self.folder / "summary.csv", _csv(summary_rows))
             write_json(self.folder / "summary.json", summary)
             manifest_path = self.folder / "manifest.json"
@@ -348,45 +310,6 @@ class Store:
         except OSError as exc:
             raise ResultsError(f"{self.folder}: cannot write the result tables: "
                                f"{exc.strerror}{self._kept()}") from None
-
-    def _write_replications(self, expected: Sequence[int],
-                            counts: Sequence[int] | None = None) -> None:
-        reps, trips = io.StringIO(), io.StringIO()
-        rep_writer, trip_writer = csv.writer(reps), csv.writer(trips)
-        rep_writer.writerow(REPLICATION_COLUMNS)
-        trip_writer.writerow(TRIP_COLUMNS)
-        held: dict[int, list[int]] = {}
-        for batch in self.saved():
-            point = int(batch["point"])
-            held.setdefault(point, []).extend(batch["replication"].tolist())
-            for i, index in enumerate(batch["replication"].tolist()):
-                values = {c.name: batch[c.name][i] for c in MEASURED}
-                rep_writer.writerow(replication_row(point, index, batch["fates"][i].tolist(),
-                                                    expected[point], values))
-            for trip in batch["trips"]:
-                trip_writer.writerow(trip_row(point, trip))
-        for point, count in enumerate(counts or ()):
-            if sorted(held.get(point, [])) != list(range(count)):
-                raise ResultsError(
-                    f"{self.batches}: point {point} should hold replications 0 to {count - 1} "
-                    f"once each, but holds {len(held.get(point, []))}; the folder is damaged: "
-                    f"run the experiment again into a new {param('out')}")
-        write_atomic(self.folder / "replications.csv", reps.getvalue().encode())
-        write_atomic(self.folder / "trips.csv", trips.getvalue().encode())
-
-    def _write_series(self, n_points: int, start_clock: int) -> None:
-        """Bands over replications (quantiles and mean) of each series, point by point."""
-        bands, means = [], []
-        t: FloatArray = np.empty(0)
-        for point in range(n_points):
-            t, series = self.point_series(point)
-            bands.append(np.quantile(series, BAND_LEVELS, axis=0).transpose(1, 0, 2))
-            means.append(series.mean(axis=0))
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, t=t, names=np.array(Series.NAMES),
-                            levels=np.array(BAND_LEVELS), bands=np.array(bands),
-                            mean=np.array(means), start_clock=np.int64(start_clock))
-        write_atomic(self.folder / "series.npz", buffer.getvalue())
 
 
 def _csv(rows: Sequence[dict[str, Any]]) -> bytes:

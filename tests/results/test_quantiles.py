@@ -1,0 +1,83 @@
+"""Quantiles: numpy's own to the last bit, for one value and streamed over batches of nights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from crossing_sim.results.quantiles import CountBands, linear_quantile
+from crossing_sim.results.tables import BAND_LEVELS
+
+levels = st.floats(0, 1, allow_nan=False)
+
+
+@given(arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e6, 1e6)), levels)
+def test_one_quantile_is_numpys(x: np.ndarray, q: float) -> None:
+    assert linear_quantile(x, q) == float(np.quantile(x, q))
+
+
+def _nights(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
+    nights = draw(st.integers(1, 80))
+    top = draw(st.integers(0, 900))
+    seed = draw(st.integers(0, 2**32 - 1))
+    series = np.random.default_rng(seed).integers(0, top + 1, (nights, 3, 7), dtype=np.int32)
+    cuts = sorted(draw(st.lists(st.integers(0, nights), max_size=5)))
+    return series, cuts
+
+
+@st.composite
+def batches_of_nights(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
+    return _nights(draw)
+
+
+@settings(max_examples=60)
+@given(batches_of_nights(), st.sampled_from([0, 10**9]))
+def test_bands_streamed_in_batches_are_numpys_over_all_nights(
+        data: tuple[np.ndarray, list[int]], keep: int) -> None:
+    """Counted (keep 0) or kept as they are, batch cuts anywhere: the same bits."""
+    series, cuts = data
+    bands = CountBands(series.shape[1:], keep=keep)
+    for part in np.split(series, cuts):
+        bands.add(part)
+    assert np.array_equal(bands.quantiles(BAND_LEVELS, chunk=5),
+                          np.quantile(series, BAND_LEVELS, axis=0))
+    assert np.array_equal(bands.mean(), series.mean(axis=0))
+    assert bands.nights == len(series)
+
+
+@settings(max_examples=30)
+@given(batches_of_nights())
+def test_past_the_budget_bins_widen_and_stay_within_half_a_bin(
+        data: tuple[np.ndarray, list[int]]) -> None:
+    series, cuts = data
+    cells = 3 * 7
+    bands = CountBands(series.shape[1:], budget=cells * 16, keep=0)
+    for part in np.split(series, cuts):
+        bands.add(part)
+    assert bands.counts.size <= cells * 16  # the memory bound holds
+    exact = np.quantile(series, BAND_LEVELS, axis=0)
+    assert np.abs(bands.quantiles(BAND_LEVELS) - exact).max() <= (bands.width - 1) / 2
+    assert np.array_equal(bands.mean(), series.mean(axis=0))
+
+
+def test_memory_does_not_grow_with_the_nights() -> None:
+    bands = CountBands((5, 229), keep=0)
+    rng = np.random.default_rng(1)
+    bands.add(rng.integers(0, 701, (50, 5, 229), dtype=np.int32))
+    size = bands.counts.nbytes
+    for _ in range(20):
+        bands.add(rng.integers(0, 701, (200, 5, 229), dtype=np.int32))
+    assert bands.counts.nbytes == size
+    assert not bands.kept
+    assert bands.nights == 4050
+
+
+def test_negative_counts_and_no_nights_are_refused() -> None:
+    bands = CountBands((2,))
+    with pytest.raises(ValueError, match="no nights"):
+        bands.quantiles(BAND_LEVELS)
+    with pytest.raises(ValueError, match="negative"):
+        bands.add(np.array([[-1, 2]], dtype=np.int32))
