@@ -27,11 +27,20 @@ from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
 from crossing_sim.experiment.replications import Task, run_replications
-from crossing_sim.experiment.run import Plan, missing_tasks, run_experiment
+from crossing_sim.experiment.run import (
+    MAX_BATCH,
+    MAX_BATCH_SERIES,
+    Plan,
+    batch_limit,
+    missing_tasks,
+    run_experiment,
+)
 from crossing_sim.experiment.sweep import prepare, spec_of
+from crossing_sim.model.night import series_grid
 from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch
 from crossing_sim.results.store import Store
+from crossing_sim.scenario.loading import load_scenario
 
 TABLES = ("replications.csv", "trips.csv", "summary.csv", "summary.json")
 
@@ -47,12 +56,24 @@ def small_plan(reps: int = 12, precision: float | None = None) -> tuple[list, Pl
                                    Design())
 
 
-@given(done=st.sets(st.integers(0, 59)), target=st.integers(1, 60), workers=st.integers(1, 8))
+@given(done=st.sets(st.integers(0, 59)), target=st.integers(1, 60), workers=st.integers(1, 8),
+       largest=st.integers(1, 300))
 def test_tasks_cover_each_missing_replication_once(done: set[int], target: int,
-                                                   workers: int) -> None:
-    covered = [i for t in missing_tasks([set(done)], [target], workers)
-               for i in range(t.first, t.first + t.count)]
+                                                   workers: int, largest: int) -> None:
+    tasks = list(missing_tasks([set(done)], [target], workers, largest=largest))
+    covered = [i for t in tasks for i in range(t.first, t.first + t.count)]
     assert sorted(covered) == [i for i in range(target) if i not in done]
+    assert all(t.count <= largest for t in tasks)
+
+
+def test_a_fine_grid_makes_smaller_batches() -> None:
+    """A batch's time series stay under MAX_BATCH_SERIES however fine the grid."""
+    base = load_scenario(BASELINE)
+    fine = load_scenario(BASELINE, ["series_step=1s"])
+    assert batch_limit([base]) == MAX_BATCH
+    limit = batch_limit([base, fine])
+    assert 1 <= limit < MAX_BATCH
+    assert limit * series_grid(fine).size * len(Series.NAMES) * 4 <= MAX_BATCH_SERIES
 
 
 def test_batches_match_replications_run_alone() -> None:

@@ -20,15 +20,27 @@ from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.replications import Replications, Task
 from crossing_sim.experiment.statistics import estimate
 from crossing_sim.model.fates import Fate
+from crossing_sim.model.night import series_grid
+from crossing_sim.model.outcome import Series
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.results.record import ROW_FIELDS, TRIP_FIELDS
 from crossing_sim.results.store import Store
 from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["MAX_BATCH", "Plan", "missing_tasks", "run_experiment"]
+__all__ = ["MAX_BATCH", "MAX_BATCH_SERIES", "Plan", "batch_limit", "missing_tasks",
+           "run_experiment"]
 
 #: Largest batch of replications sent as one task.
 MAX_BATCH = 200
+#: Largest time series a batch holds (bytes): on a fine grid (``series_step = "1s"``) a
+#: batch has fewer nights, so a worker's and the main process's memory stay bounded.
+MAX_BATCH_SERIES = 32 * 2**20
+
+
+def batch_limit(scenarios: Sequence[Scenario]) -> int:
+    """The most replications a task of these scenarios carries."""
+    night = max(series_grid(s).size for s in scenarios) * len(Series.NAMES) * 4  # int32
+    return max(1, min(MAX_BATCH, MAX_BATCH_SERIES // night))
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
     bar = _progress_bar(sum(targets), sum(len(r.done) for r in rows), progress)
     try:
         while True:
-            tasks = missing_tasks([r.done for r in rows], targets, executor.workers, plan.paired)
+            tasks = missing_tasks([r.done for r in rows], targets, executor.workers, plan.paired,
+                                  batch_limit(plan.scenarios))
             for batch in executor.run(plan.scenarios, plan.seed, tasks):
                 if store is not None:
                     store.save(batch)
@@ -114,11 +127,12 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
 
 
 def missing_tasks(done: Sequence[set[int]], targets: Sequence[int], workers: int,
-                  paired: bool = True) -> Iterator[Task]:
+                  paired: bool = True, largest: int = MAX_BATCH) -> Iterator[Task]:
     """Tasks for the replications each point still lacks (below its target, not in its
-    ``done``), in runs of consecutive replications sized for the workers."""
+    ``done``), in runs of consecutive replications sized for the workers, ``largest`` at
+    most."""
     missing = sum(max(0, t - len(d)) for d, t in zip(done, targets, strict=True))
-    size = max(1, min(MAX_BATCH, math.ceil(missing / (8 * max(1, workers)))))
+    size = max(1, min(largest, math.ceil(missing / (8 * max(1, workers)))))
     for point, (finished, target) in enumerate(zip(done, targets, strict=True)):
         todo = [i for i in range(target) if i not in finished]
         start = 0

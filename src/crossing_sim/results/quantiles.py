@@ -85,13 +85,19 @@ class CountBands:
                 self._count(kept)
             self.kept.clear()
 
-    def _count(self, values: SeriesArray) -> None:
+    def _count(self, values: SeriesArray, chunk: int = 2**21) -> None:
+        """Count nights ``(nights, cells)`` into the bins, a block of cells at a time (so the
+        counting itself needs little memory beside the counters)."""
         self._make_room(int(values.max()))
         bins = self.counts.shape[1]
-        binned = values // self.width if self.width > 1 else values
-        flat = (np.arange(self.cells, dtype=np.int64) * bins + binned).ravel()
-        self.counts += np.bincount(flat, minlength=self.cells * bins).reshape(
-            self.cells, bins).astype(np.int32)
+        step = max(1, chunk // max(bins, values.shape[0]))
+        for first in range(0, self.cells, step):
+            block = values[:, first:first + step]
+            cells = block.shape[1]
+            binned = block // self.width if self.width > 1 else block
+            flat = (np.arange(cells, dtype=np.int64) * bins + binned).ravel()
+            self.counts[first:first + cells] += np.bincount(
+                flat, minlength=cells * bins).reshape(cells, bins).astype(np.int32)
 
     def _make_room(self, largest: int) -> None:
         """Bins up to ``largest``: more of them, or (past the budget) wider ones."""
