@@ -25,7 +25,15 @@ from conftest import BASELINE
 from crossing_sim.cli.main import main
 from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design, parse_vary
-from crossing_sim.experiment.executors import PoolExecutor, SerialExecutor
+from crossing_sim.experiment.executors import (
+    SMALL_FORKED_STUDY,
+    SMALL_STUDY,
+    PoolExecutor,
+    SerialExecutor,
+    choose_executor,
+    small_study,
+    start_method,
+)
 from crossing_sim.experiment.replications import Task, run_replications
 from crossing_sim.experiment.run import (
     MAX_BATCH,
@@ -85,18 +93,42 @@ def test_batches_match_replications_run_alone() -> None:
     assert one.crossed.tolist() != two.crossed.tolist()
 
 
-def test_same_numbers_serial_and_pool(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_same_numbers_serial_and_pool(tmp_path: Path, start: str) -> None:
+    """Forked workers (the command line's) and spawned ones (a notebook's) give what this
+    process alone gives."""
+    if start == "fork" and not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked on Linux only")
     prepared, plan, spec = small_plan(reps=40)
     from crossing_sim.experiment.sweep import execute
 
     serial = execute(prepared, plan, spec, SerialExecutor(), tmp_path / "serial")
-    pool = PoolExecutor(2)
+    pool = PoolExecutor(2, start=start)
     try:
         pooled = execute(prepared, plan, spec, pool, tmp_path / "pool")
     finally:
         pool.close()
     assert serial.summaries == pooled.summaries
     assert tables(tmp_path / "serial") == tables(tmp_path / "pool")
+
+
+def test_workers_are_forked_only_from_a_process_without_threads() -> None:
+    code = textwrap.dedent("""
+        import threading
+        from crossing_sim.experiment.executors import start_method
+        alone = start_method()
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+        print(alone, start_method())
+    """)
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert printed == (["fork", "spawn"] if sys.platform.startswith("linux")
+                       else ["spawn", "spawn"])
+
+
+def test_forked_workers_lower_the_default_threshold() -> None:
+    assert small_study() == (SMALL_FORKED_STUDY if start_method() == "fork" else SMALL_STUDY)
+    assert isinstance(choose_executor(None, None, small_study() - 1), SerialExecutor)
 
 
 def test_same_numbers_on_a_dask_cluster(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from crossing_sim.results.quantiles import CountBands, linear_quantile
+from crossing_sim.results.quantiles import CountBands, linear_quantile, sorted_quantiles
 from crossing_sim.results.tables import BAND_LEVELS
 
 levels = st.floats(0, 1, allow_nan=False)
@@ -81,3 +81,11 @@ def test_negative_counts_and_no_nights_are_refused() -> None:
         bands.quantiles(BAND_LEVELS)
     with pytest.raises(ValueError, match="negative"):
         bands.add(np.array([[-1, 2]], dtype=np.int32))
+
+
+@given(arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e6, 1e6)),
+       st.lists(levels, min_size=1, max_size=5))
+def test_several_quantiles_of_a_sorted_array_are_numpys(x: np.ndarray, qs: list[float]) -> None:
+    assert sorted_quantiles(np.sort(x), qs) == [float(v) for v in np.quantile(x, qs)]
+    with_nan = np.append(x, np.nan)
+    assert all(np.isnan(sorted_quantiles(np.sort(with_nan), qs)))

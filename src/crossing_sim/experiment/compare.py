@@ -19,6 +19,7 @@ from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.statistics import estimate
 from crossing_sim.model.fates import FATES
+from crossing_sim.results.quantiles import sorted_quantiles
 from crossing_sim.results.reader import PointResult, Results
 from crossing_sim.results.record import RECORD
 
@@ -103,8 +104,8 @@ def paired_difference(measure: str, base: FloatArray, other: FloatArray) -> Diff
     else:
         e = estimate(d)
         low, high = e.ci_low, e.ci_high
-    return Difference(measure, int(d.size), mean, float(low), float(high),
-                      float(np.quantile(d, 0.05)), float(np.quantile(d, 0.95)),
+    q05, q95 = sorted_quantiles(np.sort(d), (0.05, 0.95))
+    return Difference(measure, int(d.size), mean, float(low), float(high), q05, q95,
                       float(np.mean(d > 0)), float(np.mean(d < 0)), float(b.mean()),
                       float(o.mean()))
 
@@ -115,14 +116,16 @@ def aligned(base_index: IntArray, other_index: IntArray) -> tuple[IntArray, IntA
     return in_base[np.argsort(common)], in_other[np.argsort(common)]
 
 
-def paired_differences(base: Replications, other: Replications) -> dict[str, Difference]:
-    """Every measure's paired difference OTHER - BASE over the nights both ran."""
+def paired_differences(base: Replications, other: Replications,
+                       names: Sequence[str] | None = None) -> dict[str, Difference]:
+    """Each measure's (``names``: every one) paired difference OTHER - BASE over the nights
+    both ran."""
     if base.seed != other.seed:
         raise ValueError(f"paired nights need the same seed ({base.seed} and {other.seed})")
     at_base, at_other = aligned(base.replication, other.replication)
     b, o = measures_of(base), measures_of(other)
     return {name: paired_difference(name, b[name][at_base], o[name][at_other])
-            for name in MEASURES}
+            for name in (names or MEASURES)}
 
 
 def differences_of(values: Mapping[str, FloatArray], index: IntArray,
@@ -137,9 +140,8 @@ def differences_of(values: Mapping[str, FloatArray], index: IntArray,
 def difference_summary(base: Replications, other: Replications,
                        reference: int) -> dict[str, Any]:
     """What a sweep stores of a point's paired difference from its reference point."""
-    differences = paired_differences(base, other)
-    return {"reference": reference,
-            **{name: differences[name].as_dict() for name in ("crossed", "left_by_bus")}}
+    differences = paired_differences(base, other, ("crossed", "left_by_bus"))
+    return {"reference": reference, **{name: d.as_dict() for name, d in differences.items()}}
 
 
 def stored_measures(point: PointResult) -> tuple[IntArray, dict[str, FloatArray]]:

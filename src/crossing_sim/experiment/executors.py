@@ -25,8 +25,9 @@ from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
 from crossing_sim.scenario.spec import Scenario
 
-__all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_STUDY", "DaskExecutor", "Executor",
-           "PoolExecutor", "SerialExecutor", "choose_executor", "make_executor", "max_jobs"]
+__all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_FORKED_STUDY", "SMALL_STUDY", "DaskExecutor",
+           "Executor", "PoolExecutor", "SerialExecutor", "choose_executor", "make_executor",
+           "max_jobs", "small_study", "start_method"]
 
 
 class Executor(Protocol):
@@ -81,19 +82,32 @@ def max_jobs() -> int:
     return JOBS_PER_CORE * (os.cpu_count() or 1)
 
 
+def start_method() -> str:
+    """How a pool starts its workers here: ``fork`` where that is safe (Linux, this process
+    running no other thread), else ``spawn``."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 class PoolExecutor:
     """A pool of local worker processes (the default: one per core).
 
-    Workers are started with ``spawn``, which is safe from scripts, notebooks and threads
-    alike; a few tasks per worker are kept in flight so that a Ctrl-C stops quickly. A
+    On Linux, from a process with no other thread (the command line, a script), workers are
+    forked: they start in milliseconds with everything already imported. Otherwise (a
+    notebook, another system, a pool replaced while the old one's threads run) they are
+    started with ``spawn``, which is safe from anywhere but imports everything again. A few
+    tasks per worker are kept in flight so that a Ctrl-C stops quickly. A
     worker that dies (killed, out of memory) loses only its task: the pool is replaced and
     the lost tasks run again, up to :data:`POOL_RETRIES` times, then ExecutorError.
     """
 
     def __init__(self, workers: int | None = None,
-                 work: Callable[[Scenario, int, Task], Packed] = run_packed) -> None:
+                 work: Callable[[Scenario, int, Task], Packed] = run_packed,
+                 start: str | None = None) -> None:
         self.workers = min(workers or os.cpu_count() or 1, max_jobs())
         self._work = work
+        self._start = start  # "fork" or "spawn" [default: start_method() at each start]
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -101,7 +115,8 @@ class PoolExecutor:
         inherits that from its first instruction, so a Ctrl-C while it is still importing
         leaves it silent (the main process stops the pool)."""
         pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context(self._start or start_method()),
             initializer=_start_worker)
         quiet = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
@@ -264,16 +279,23 @@ def _check_address(address: str) -> None:
 
 
 #: Below this many nights in all, the default runs in this process: starting worker
-#: processes would take longer than the work itself.
+#: processes with ``spawn`` (each imports everything) would take longer than the work.
 SMALL_STUDY = 2000
+#: The same where workers are forked (:func:`start_method`): they start in milliseconds.
+SMALL_FORKED_STUDY = 200
+
+
+def small_study() -> int:
+    """Below this many nights the default executor is this process alone."""
+    return SMALL_FORKED_STUDY if start_method() == "fork" else SMALL_STUDY
 
 
 def choose_executor(jobs: int | None, scheduler: str | None, nights: int,
                     open_ended: bool = False) -> Executor:
     """The executor for a study of ``nights`` nights: as asked, or by default all cores, but
-    this process alone for fewer than :data:`SMALL_STUDY` nights (unless ``open_ended``:
+    this process alone for fewer than :func:`small_study` nights (unless ``open_ended``:
     a precision rule may add many more)."""
-    if jobs is None and scheduler is None and not open_ended and nights < SMALL_STUDY:
+    if jobs is None and scheduler is None and not open_ended and nights < small_study():
         return SerialExecutor()
     return make_executor(jobs, scheduler)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.replications import Replications, Task
-from crossing_sim.experiment.statistics import estimate
+from crossing_sim.experiment.statistics import estimate, import_in_background
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.night import series_grid
 from crossing_sim.model.outcome import Series
@@ -102,6 +102,8 @@ def run_experiment(plan: Plan, executor: Executor | None = None, store: Store | 
         for saved in store.saved():
             rows[int(saved["point"])].add(saved)
     targets = [plan.reps] * len(plan.scenarios)
+    if executor.workers > 1:  # the workers are started: this process has time meanwhile
+        import_in_background()
     bar = _progress_bar(sum(targets), sum(len(r.done) for r in rows), progress)
     try:
         while True:
@@ -216,9 +218,28 @@ def _replications(plan: Plan, point: int, r: _Rows, target: int) -> Replications
 
 
 def _progress_bar(total: int, done: int, enabled: bool) -> Any:
-    """A progress bar with count, rate and time left, on a terminal only."""
+    """A progress bar with count, rate and time left, on a terminal only (otherwise one that
+    shows nothing: tqdm's even when disabled starts a monitor thread, and a process with
+    threads must spawn its workers instead of forking them)."""
+    if not (enabled and sys.stderr.isatty()):
+        return _NoBar(total)
     from tqdm import tqdm
 
     return tqdm(total=total, initial=done, unit="rep", unit_scale=False, dynamic_ncols=True,
-                disable=not (enabled and sys.stderr.isatty()), smoothing=0.1,
-                desc="replications")
+                smoothing=0.1, desc="replications")
+
+
+@dataclass
+class _NoBar:
+    """The progress bar's interface, showing nothing."""
+
+    total: int
+
+    def update(self, n: int) -> None:
+        pass
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import math
+import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "position", "t_quantile"]
+from crossing_sim.results.quantiles import sorted_quantiles
+
+__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "import_in_background",
+           "position", "t_quantile"]
 
 CONFIDENCE = 0.95
 
@@ -38,13 +44,27 @@ def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:
     n = x.size
     if n == 0:
         raise ValueError("no replications to summarise")
-    mean = float(x.mean())
-    sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    # x.mean() and x.std(ddof=1) as numpy computes them, without their set-up cost
+    total = np.add.reduce(x)
+    mean = float(total / n)
+    if n > 1:
+        deviation = x - total / n
+        sd = math.sqrt(float(np.add.reduce(deviation * deviation)) / (n - 1))
+    else:
+        sd = math.nan
     half = math.nan
     if n > 1:
         half = t_quantile(n - 1, (1 + confidence) / 2) * sd / math.sqrt(n)
-    q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
+    q05, q50, q95 = sorted_quantiles(np.sort(x), (0.05, 0.5, 0.95))
     return Estimate(n, mean, sd, mean - half, mean + half, q05, q50, q95)
+
+
+def import_in_background() -> None:
+    """Start importing scipy.special (for :func:`t_quantile`) on a thread of its own: called
+    while worker processes run the nights, when this process only waits for them."""
+    if "scipy.special" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("scipy.special",),
+                         name="import scipy.special", daemon=True).start()
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,6 +10,7 @@ from crossing_sim.arrays import FloatArray
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.statistics import Estimate, estimate, position
 from crossing_sim.model.fates import FATES
+from crossing_sim.results.quantiles import sorted_quantiles
 from crossing_sim.scenario.facts import Fact
 from crossing_sim.scenario.observed import FACT_LABELS
 from crossing_sim.scenario.units import format_clock
@@ -100,8 +101,8 @@ def _fact(reps: Replications, key: str, fact: Fact) -> dict[str, Any]:
     values = np.asarray(getattr(reps, FACT_MEASURES[key]), dtype=np.float64)
     kept = values[~np.isnan(values)]
     simulated: dict[str, Any] | None = (
-        {k: float(np.quantile(kept, q)) for k, q in (("q05", 0.05), ("q50", 0.5), ("q95", 0.95))}
-        if kept.size else None)
+        dict(zip(("q05", "q50", "q95"), sorted_quantiles(np.sort(kept), (0.05, 0.5, 0.95)),
+                 strict=True)) if kept.size else None)
     if simulated is not None and fact.unit == "clock":
         simulated |= {f"{k}_clock": format_clock(v, reps.scenario.start_clock)
                       for k, v in list(simulated.items())}

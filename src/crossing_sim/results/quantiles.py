@@ -16,7 +16,7 @@ import numpy as np
 
 from crossing_sim.arrays import FloatArray, SeriesArray
 
-__all__ = ["CountBands", "lerp", "linear_quantile"]
+__all__ = ["CountBands", "lerp", "linear_quantile", "sorted_quantiles"]
 
 
 def lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
@@ -37,6 +37,22 @@ def linear_quantile(x: FloatArray, q: float) -> float:
     a, b, g = float(part[lo]), float(part[hi]), h - lo
     diff = b - a
     return b - diff * (1 - g) if g >= 0.5 else a + diff * g
+
+
+def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float]:
+    """``np.quantile(x, levels)`` from ``x`` already sorted (several levels, one sort); NaN
+    for all if ``x`` holds NaN (it sorts last), as numpy gives."""
+    n = ordered.size
+    if math.isnan(ordered[-1]):
+        return [math.nan] * len(levels)
+    out = []
+    for q in levels:
+        h = (n - 1) * q
+        lo = math.floor(h)
+        a, b, g = float(ordered[lo]), float(ordered[min(lo + 1, n - 1)]), h - lo
+        diff = b - a
+        out.append(b - diff * (1 - g) if g >= 0.5 else a + diff * g)
+    return out
 
 
 class CountBands:
