@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import TINY
 from crossing_sim.errors import ResultsError
@@ -21,7 +23,7 @@ from crossing_sim.experiment.sweep import execute, prepare, spec_of
 from crossing_sim.results.batches import Packed, pack, read_arrays
 from crossing_sim.results.reader import load_results
 from crossing_sim.results.record import ROW_FIELDS
-from crossing_sim.results.store import Store, batch_name
+from crossing_sim.results.store import LONG_LIST, Store, batch_name, json_text
 
 
 @pytest.fixture
@@ -181,3 +183,25 @@ def test_batch_files_of_earlier_versions_are_still_read(tmp_path: Path, study: t
         assert np.array_equal(arrays[name], getattr(batch, name))
     assert np.array_equal(arrays["series"], batch.series)
     assert np.array_equal(Packed(0, 0, 6, old.read_bytes()).batch().fates, batch.fates)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20)
+
+
+@given(json_values)
+def test_json_is_python_s_indented_json_while_no_list_is_long(data: object) -> None:
+    assert json_text(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+@given(st.lists(st.dictionaries(st.text(max_size=3), st.integers() | st.none(), max_size=2),
+                min_size=LONG_LIST + 1, max_size=LONG_LIST + 3))
+def test_a_long_list_has_one_item_a_line_and_reads_back(items: list) -> None:
+    data = {"kind": "sweep", "points": items, "spec": {"points": items, "seed": 1}}
+    text = json_text(data)
+    assert json.loads(text) == data
+    lines = text.split("\n")
+    assert f'    {json.dumps(items[0], ensure_ascii=False)},' in lines
+    assert len(lines) == 2 * len(items) + 10  # an item a line, and the frame around them

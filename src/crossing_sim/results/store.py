@@ -91,7 +91,35 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def _json_bytes(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    return (json_text(data) + "\n").encode()
+
+
+#: Lists longer than this (a sweep's points) are written one compact item per line.
+LONG_LIST = 100
+
+
+def json_text(data: Any, indent: str = "") -> str:
+    """``json.dumps(data, indent=2)``, except that a long list (a sweep's points) has each
+    item on one line: Python's indenting encoder is pure Python, its compact one C, and a
+    10,000-point summary takes seconds the one way and a fraction the other."""
+    if isinstance(data, list) and len(data) > LONG_LIST:
+        inner = indent + "  "
+        items = ",\n".join(inner + json.dumps(item, ensure_ascii=False) for item in data)
+        return f"[\n{items}\n{indent}]"
+    if isinstance(data, dict) and _holds_long_list(data):
+        inner = indent + "  "
+        items = ",\n".join(f"{inner}{json.dumps(str(key))}: {json_text(value, inner)}"
+                           for key, value in data.items())
+        return f"{{\n{items}\n{indent}}}"
+    return json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+
+
+def _holds_long_list(data: Any) -> bool:
+    if isinstance(data, list):
+        return len(data) > LONG_LIST or any(_holds_long_list(item) for item in data)
+    if isinstance(data, dict):
+        return any(_holds_long_list(value) for value in data.values())
+    return False
 
 
 _BATCH = re.compile(r"p(\d{5,})-r(\d{9,})-n(\d{7,})\.npz")

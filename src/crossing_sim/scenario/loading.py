@@ -5,6 +5,8 @@ Every value remembers the file it came from, so an error names the file that mus
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import re
 import tomllib
@@ -79,9 +81,13 @@ class Resolved:
 
         Call it on a table that has been validated (see :func:`build_scenario`).
         """
+        return self._toml
+
+    @functools.cached_property
+    def _toml(self) -> str:  # made once: a sweep's manifest and its digest both need it
         return tomli_w.dumps(with_defaults(Scenario, self.table))
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         """SHA-256 of the resolved TOML (and of a replayed arrivals file, if any): the same
         scenario gives the same hash, and an edited replay file a different one."""
@@ -272,13 +278,21 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(rule=f"is not UTF-8 text (byte {exc.start})", file=here) from None
-    problem = toml_shape_problem(text)
-    if problem:
-        raise ScenarioError(rule=problem, file=here)
     try:
-        return tomllib.loads(text)
+        problem, table = _parsed(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise ScenarioError(rule=f"is not valid TOML: {exc}", file=here) from None
+    if problem:
+        raise ScenarioError(rule=problem, file=here)
+    return copy.deepcopy(table)  # a copy: the caller may change it
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> tuple[str, dict[str, Any]]:
+    """A TOML text checked and parsed once (a sweep reads its base file once per point):
+    what is wrong with its shape (see :func:`toml_shape_problem`), else its table."""
+    problem = toml_shape_problem(text)
+    return (problem, {}) if problem else ("", tomllib.loads(text))
 
 
 def read_bounded(path: Path, limit: int) -> bytes:
