@@ -113,14 +113,15 @@ class _Bands:
         self.counter = None
 
     def write(self, path: Path, start_clock: int) -> None:
-        """series.npz, as ``np.savez_compressed`` would write it."""
+        """series.npz, as ``np.savez_compressed`` would write it (at zlib's fastest level)."""
         self._close_point()
         for array in self.arrays.values():
             array.flush()
         small = {"t": self.t, "names": np.array(Series.NAMES),
                  "levels": np.array(BAND_LEVELS), "start_clock": np.int64(start_clock)}
         with open_atomic(path) as handle, \
-                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
+                                compresslevel=1) as zf:
             for name, value in small.items():
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as entry:
                     np.lib.format.write_array(entry, np.asanyarray(value))
