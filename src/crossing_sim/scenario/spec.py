@@ -112,6 +112,10 @@ class Buses:
     split_families: bool = param("bool", False, doc="may a family be split across buses")
     return_trips: int = param("int", 0, min=0, max=100, doc="extra trips each bus may make")
     turnaround: float = param("duration", "3h", doc="time for a bus to come back for a trip")
+    loading_points: int = param("int", 1, min=1, max=10_000,
+                                doc="bays where buses load at the same time, one family "
+                                    "boarding at each; the next family goes to the "
+                                    "lowest-numbered free bay (see the model's bus loading)")
 
 
 @dataclass(frozen=True, kw_only=True)
