@@ -190,41 +190,53 @@ class BayLoader:
                 self._enter(bay, self.fleet.popleft())
 
     def _offer(self, now: float) -> None:
-        """Give the families waiting at ``now`` to free bays, lowest-numbered first."""
-        idle, waiting, sizes = self.idle, self.holding.waiting, self.sizes
+        """Give the families waiting at ``now`` to free bays, lowest-numbered first.
+
+        Run at every step, so what it reads is kept in locals.
+        """
+        idle, waiting, sizes, screen_end = self.idle, self.holding.waiting, self.sizes, \
+            self.log.screen_end
+        state, group_at, people_at, started, seats_at = (self.state, self.group, self.people,
+                                                         self.started, self.seats)
+        cum, first_person, split = self.boarding_cum, self.first_person, self.spec.split_families
+        heappop, taken = heapq.heappop, self.taken
         while idle:
-            if not self._waiting(now):
+            if not waiting or screen_end[waiting[0]] > now:  # nobody is waiting
+                self.taken = taken
                 if self._over(now):
                     while idle:
-                        self._close(heapq.heappop(idle), now)
+                        self._close(heappop(idle), now)
                     break
                 self.wants_people = True
                 return
-            bay, group = idle[0], waiting[0]
-            left = sizes[group] - self.taken
-            seats = self.seats[bay]
-            people = left if left <= seats else (seats if self.spec.split_families else 0)
-            heapq.heappop(idle)
+            bay, group = heappop(idle), waiting[0]
+            size = sizes[group]
+            left, seats = size - taken, seats_at[bay]
+            people = left if left <= seats else (seats if split else 0)
             if people == 0:  # the family waits for the next bay
+                self.taken = taken
                 self._close(bay, now)
                 continue
-            start = self.first_person[group] + self.taken
-            self.state[bay], self.group[bay], self.people[bay] = BOARDING, group, people
-            self.started[bay] = now
-            self.seats[bay] = seats - people
-            if people < sizes[group] and group not in self.aboard_to_go:
-                self.aboard_to_go[group] = sizes[group]
+            start = first_person[group] + taken
+            state[bay], group_at[bay], people_at[bay], started[bay] = (BOARDING, group, people,
+                                                                       now)
+            seats_at[bay] = seats - people
+            if people < size and group not in self.aboard_to_go:
+                self.aboard_to_go[group] = size
             if people == left:  # every member has a bay
                 waiting.popleft()
-                self.holding.to_board.pop(group, None)
-                self.taken = 0
+                if not self.after_the_night:
+                    del self.holding.to_board[group]
+                taken = 0
             else:
-                self.taken += people
-            delay = self.boarding_cum[start + people] - self.boarding_cum[start]
+                taken += people
+            delay = cum[start + people] - cum[start]
             if now + delay > now:
                 self._timer(bay, now, delay)
             else:  # on at once: whatever the order of SimPy's events at ``now``
+                self.taken = taken
                 self._boarded(bay, now)
+        self.taken = taken
         self.wants_people = False
 
     def _boarded(self, bay: int, now: float) -> None:
@@ -238,14 +250,14 @@ class BayLoader:
         log.board_trip.append(trip)
         log.board_people.append(people)
         log.trip_people[trip] += people
-        to_go = self.aboard_to_go.get(group)
+        to_go = self.aboard_to_go.get(group) if self.aboard_to_go else None
         if to_go is not None:
             to_go -= people
             if to_go:
                 self.aboard_to_go[group] = to_go
             else:
                 del self.aboard_to_go[group]
-        if to_go is None or not to_go:  # the last of the family is on
+        if not to_go:  # the last of the family is on (None: it was not split)
             log.boarded[group] = now
             log.trip_of[group] = trip
         if not self.after_the_night:
