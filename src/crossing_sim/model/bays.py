@@ -13,13 +13,16 @@ The rules are those of one loading point (:mod:`crossing_sim.model.buses`), with
   first part is still boarding: a family has boarded (``groups.boarded``, ``groups.trip``)
   when the last of its members to get on did.
 - ``when_full``: a bus leaves its bay as soon as it is closed; the bay then takes the bus
-  ready first (lowest number on a tie), waiting for it if it is away. ``convoy``: the convoy's
-  buses take the bays in order of number; a closed bus parks and the next one takes its bay;
-  the convoy leaves when every bus has closed.
+  ready first (lowest number on a tie), waiting for it if it is away. ``convoy``: once all
+  its buses are ready, they take the bays in order of number; a closed bus parks and the
+  next one takes its bay; the convoy leaves when every bus has closed. A bus that is at a bay
+  but gets nobody (the first bay was free each time a family came) simply waits there.
 - Once the gate has finished and nobody is left waiting, no boarding starts: each bus leaves
   when the family it is boarding is on (a convoy when the last is). A bus that closes empty
   is not replaced (nobody more will board: the gate is done, or the next family fits no bus).
-- With return trips a bus comes back after its turnaround and is ready to load again.
+- With return trips a bus comes back after its turnaround and loads again (a bay that
+  frees meanwhile may wait for it, as above; a convoy loads once all of it is back).
+- More bays than buses: the extra bays stay empty.
 
 With one bay this is exactly the one loading point's loader (the tests check it record for
 record), which the model keeps for one bay as it is shorter and quicker.
