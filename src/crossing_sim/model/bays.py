@@ -206,7 +206,8 @@ class BayLoader:
         while idle:
             if not waiting or screen_end[waiting[0]] > now:  # nobody is waiting
                 self.taken = taken
-                if self._over(now):
+                done = self.gate.done_at
+                if done is not None and done <= now:  # nor will anybody come
                     while idle:
                         self._close(heappop(idle), now)
                     break
