@@ -155,3 +155,21 @@ def test_a_bus_back_from_its_turnaround_takes_the_free_bay() -> None:
     assert_array_equal(t.load_start, [541.0, 543.0, 573.0])
     assert_array_equal(t.depart, [543.0, 545.0, 600.0])
     assert_array_equal(out.groups.boarded, [542.0, 543.0, 544.0, 545.0, 574.0])
+
+
+def test_a_convoy_comes_back_and_loads_at_both_bays() -> None:
+    # Two buses of 2 seats at two bays, one return trip each (30 min), 1 min a person; ten
+    # people in at 541..550. First convoy: while they come one a minute bay 0 takes them
+    # (bus 0: 541-542, 542-543, full) and then bay 1 (bus 1: 543-544, 544-545): it leaves at
+    # 545. Back at 575 with six waiting, both bays board at once: 575-576 and 576-577 each,
+    # so the convoy leaves at 577 (one bay would take until 579); two are left waiting.
+    out = nights(expected=10, count=2, seats=2, boarding="1min", departure="convoy",
+                 return_trips=1, turnaround="30min", loading_points=2)
+    t = out.trips
+    assert t.bus.tolist() == [0, 1, 0, 1]
+    assert_array_equal(t.load_start, [541.0, 543.0, 575.0, 575.0])
+    assert_array_equal(t.depart, [545.0, 545.0, 577.0, 577.0])
+    assert_array_equal(out.groups.boarded,
+                       [542.0, 543.0, 544.0, 545.0, 576.0, 576.0, 577.0, 577.0, NAN, NAN])
+    assert out.left_by_bus == 8
+    assert out.left_waiting == 2
