@@ -12,7 +12,8 @@ guided groups near Quneitra, the checkpoints (stops, delays, guided groups waiti
 other, the tripoint's closure) and the road cut, all in bulk with numpy; then, in SimPy, the
 arrivals (a timeout each, those before the opening queued without one), one table per lane
 with the pauses, the list, ``finish_screening`` at closing, and a convoy loading the crossed
-families one timeout each. The only record it keeps is the count of people who crossed.
+families one timeout each, at one loading point. The only record it keeps is the count of
+people who crossed.
 
 It reads the baseline's numbers from the loaded scenario (nothing is copied, so nothing can
 drift), and :func:`check_structure` refuses a scenario whose structure it does not model.
@@ -51,6 +52,8 @@ def check_structure(scenario: Scenario) -> list[str]:
         problems.append("the holding area has a capacity")
     if buses.departure != "convoy" or buses.split_families or buses.return_trips:
         problems.append("the buses are not one convoy of whole families")
+    if buses.loading_points != 1:
+        problems.append("the buses load at several loading points")
     return problems
 
 

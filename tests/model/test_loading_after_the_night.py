@@ -4,7 +4,10 @@ With an unlimited holding area the loading is worked out after the run
 (:meth:`crossing_sim.model.buses.BusLoader.load_after`); with a capacity the loader is a
 SimPy process. A capacity no night can reach leaves the gate as it was, so the two ways must
 give the same records to the last bit, on every rule of departure, with split families,
-return trips, buses ready late, a night cut short, and fixed times that make events tie.
+return trips, buses ready late, a night cut short, and fixed times that make events tie, at
+one loading point and at several. The several bays' loader
+(:class:`crossing_sim.model.bays.BayLoader`) run with one bay must also give exactly what the
+one loading point's loader gives, both ways.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import pytest
 
 from conftest import BASELINE
 from crossing_sim import Outcome, replication_streams, scenario_from_dict, simulate
+from crossing_sim.model import night as night_module
+from crossing_sim.model.bays import BayLoader
 from crossing_sim.scenario.loading import read_toml
 
 UNREACHABLE = 10**9  # a holding capacity no night comes near: the gate never waits for room
@@ -43,6 +48,29 @@ VARIANTS: dict[str, dict[str, Any]] = {
                        "departure": "when_full",
                        "return_trips": 3, "turnaround": "10min", "count": 3}},
 }
+ONE_BAY = list(VARIANTS)
+BAYS: dict[str, dict[str, Any]] = {
+    "bays_convoy": {"buses": {"loading_points": 3}},
+    "bays_when_full_return_trips": {"buses": {"departure": "when_full", "count": 5,
+                                              "return_trips": 2, "turnaround": "40min",
+                                              "loading_points": 2}},
+    "bays_split_when_full": {"buses": {"departure": "when_full", "split_families": True,
+                                       "count": 4, "seats": 13, "return_trips": 3,
+                                       "turnaround": "30min", "loading_points": 3}},
+    "bays_split_convoy": {"buses": {"split_families": True, "count": 6, "seats": 31,
+                                    "loading_points": 4}},
+    "bays_more_than_buses": {"buses": {"count": 2, "available": "01:00",
+                                       "loading_points": 5}},
+    "bays_night_ends_while_loading": {"end": "03:05", "gate": {"give_up": "03:02"},
+                                      "buses": {"boarding": "50s", "count": 20,
+                                                "loading_points": 3}},
+    "bays_ties": {**VARIANTS["ties"], "buses": {**VARIANTS["ties"]["buses"],
+                                                "loading_points": 2}},
+    "bays_ties_instant": {**VARIANTS["ties"], "buses": {**VARIANTS["ties"]["buses"],
+                                                        "boarding": "0s", "seats": 7,
+                                                        "loading_points": 3}},
+}
+VARIANTS.update(BAYS)
 
 
 def scenario(name: str, capacity: int | None) -> Any:
@@ -76,3 +104,18 @@ def test_after_the_night_matches_the_simpy_loader(name: str) -> None:
             assert value.tobytes() == theirs[key].tobytes(), f"night {night}: {key} differs"
         boarded += ours["boardings.people"].sum()
     assert boarded > 0  # the buses did load: the comparison is not of two empty logs
+
+
+@pytest.mark.parametrize("name", ONE_BAY)
+@pytest.mark.parametrize("capacity", [None, UNREACHABLE, 20])
+def test_the_bays_loader_with_one_bay_is_the_one_point_loader(
+        name: str, capacity: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 20 people: a holding area the gate waits for on most of these nights
+    s = scenario(name, capacity)
+    for night in range(4):
+        ours = records(simulate(s, replication_streams(12, night)))
+        with monkeypatch.context() as patch:
+            patch.setattr(night_module, "BusLoader", BayLoader)
+            theirs = records(simulate(s, replication_streams(12, night)))
+        for key, value in ours.items():
+            assert value.tobytes() == theirs[key].tobytes(), f"night {night}: {key} differs"

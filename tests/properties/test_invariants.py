@@ -6,6 +6,7 @@ their seats; the time series agree with the per-group records they summarise.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from itertools import pairwise
@@ -123,6 +124,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "boarding": draw(durations(60)), "available": clock(draw(st.integers(360, 900))),
         "departure": draw(st.sampled_from(["when_full", "convoy"])), "split_families": split,
         "return_trips": draw(st.integers(0, 2)), "turnaround": f"{draw(st.integers(0, 240))}min",
+        "loading_points": draw(st.sampled_from([1, 1, 2, 3, 5])),
     }
     capacity = draw(st.one_of(st.just("unlimited"), st.integers(largest, largest + 15)))
     return {
@@ -153,6 +155,25 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "holding": {"capacity": capacity},
         "buses": buses,
     }
+
+
+@st.composite
+def busy_nights(draw: st.DrawFn) -> dict[str, Any]:
+    """A scenario whose buses are busy: everyone at the gate when it opens, screened quickly,
+    slow to board, so that families wait in the holding area and the bays all work."""
+    raw = draw(scenarios())
+    gate_open = raw["gate"]["open"]
+    raw["end"] = "09:00"
+    raw["origins"] = {"camp": {"share": 1.0, "distance": "0m"}}
+    raw["warning"] = {"lead": "48h", "p_reach": 1.0, "hearing_delay": "0s", "p_decline": 0.0,
+                      "preparation": "0s", "earliest_departure": gate_open,
+                      "departure_delay": "0s"}
+    raw["gate"] = {"open": gate_open, "close": "06:00", "lanes": draw(st.integers(1, 3)),
+                   "screening_per_group": "0s", "screening_per_person": draw(durations(30)),
+                   "p_not_on_list": 0.0, "closing": "finish_queue"}
+    raw["buses"] = {**raw["buses"], "available": gate_open, "boarding": draw(durations(120)),
+                    "loading_points": draw(st.integers(1, 4))}
+    return raw
 
 
 seeds = st.integers(0, 2**32 - 1)
@@ -274,6 +295,22 @@ def check_buses(s: Scenario, out: Outcome) -> None:
             assert times.max() <= t.depart[trip]
     departed = ~np.isnan(t.depart)
     assert out.left_by_bus <= spec.count * spec.seats * (1 + spec.return_trips)
+    assert b.people.sum() <= spec.seats * t.bus.size  # boarded <= seats x trips
+    # Every person boards at most once, and a family has boarded exactly when all of it has.
+    assert ((per_group == g.size) == ~np.isnan(g.boarded)).all()
+    assert (np.diff(b.time) >= 0).all()  # the log is in order of time
+    # A trip loads from its first boarding's start to its last boarding: no bus loads two
+    # trips at once, and at most loading_points buses load at any instant.
+    last = np.full(t.bus.size, -np.inf)
+    np.maximum.at(last, b.trip, b.time)
+    order = np.argsort(t.load_start, kind="stable")
+    for bus in range(spec.count):
+        mine = order[t.bus[order] == bus]
+        assert (t.load_start[mine[1:]] >= last[mine[:-1]]).all()
+    # half-open intervals: a bus that takes a bay as another leaves it does not overlap
+    edges = sorted([(x, 1) for x in t.load_start[last > t.load_start]]
+                   + [(x, -1) for x in last[last > t.load_start]])
+    assert max(itertools.accumulate(step for _, step in edges), default=0) <= spec.loading_points
     for bus in range(spec.count):
         mine = np.flatnonzero(t.bus == bus)
         assert mine.size <= 1 + spec.return_trips
@@ -283,13 +320,13 @@ def check_buses(s: Scenario, out: Outcome) -> None:
             assert t.load_start[second] >= t.depart[first] + spec.turnaround - 1e-9
     if spec.departure == "convoy":
         assert np.unique(t.depart[departed]).size <= 1 + spec.return_trips
-    # A family that is all aboard boarded when its last member got on.
+    # A family that is all aboard boarded when the last of it got on, on that trip.
     all_aboard = per_group == g.size
-    last = np.full(g.size.size, np.nan)
-    for time, group in zip(b.time, b.group, strict=True):
-        last[group] = time
-    np.testing.assert_array_equal(g.boarded[all_aboard], last[all_aboard])
-    assert (g.trip[all_aboard] >= 0).all()
+    last_on, last_trip = np.full(g.size.size, np.nan), np.full(g.size.size, -1)
+    for time, group, trip in zip(b.time, b.group, b.trip, strict=True):
+        last_on[group], last_trip[group] = time, trip
+    np.testing.assert_array_equal(g.boarded[all_aboard], last_on[all_aboard])
+    np.testing.assert_array_equal(g.trip[all_aboard], last_trip[all_aboard])
 
 
 def at_or_before(times: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -387,6 +424,13 @@ EMPTY_TRIP_AT_THE_END: dict[str, Any] = {
 @given(raw=scenarios(), seed=seeds)
 @example(raw=EMPTY_TRIP_AT_THE_END, seed=0)
 def test_every_night_keeps_the_invariants(raw: dict[str, Any], seed: int) -> None:
+    scenario = scenario_from_dict(raw)
+    check_all(scenario, simulate(scenario, np.random.default_rng(seed)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=busy_nights(), seed=seeds)
+def test_busy_buses_keep_the_invariants(raw: dict[str, Any], seed: int) -> None:
     scenario = scenario_from_dict(raw)
     check_all(scenario, simulate(scenario, np.random.default_rng(seed)))
 

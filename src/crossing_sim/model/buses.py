@@ -1,5 +1,8 @@
 """Buses (SimPy): loading families from the holding area at one loading point, and departing.
 
+This is the loader for ``buses.loading_points = 1``; with several loading points buses load
+side by side by the same rules (:mod:`crossing_sim.model.bays`).
+
 Buses load one at a time, families in the order they crossed, each person taking a boarding
 time. A family that does not fit in the seats left waits for the next bus unless families
 may be split. Under ``when_full`` each bus leaves as soon as it is full (or as full as the

@@ -14,6 +14,7 @@ import numpy as np
 import simpy
 
 from crossing_sim.arrays import FloatArray, IntArray
+from crossing_sim.model.bays import BayLoader
 from crossing_sim.model.buses import BusLoader
 from crossing_sim.model.fates import Fate
 from crossing_sim.model.gate import GateQueue
@@ -66,8 +67,10 @@ def simulate(scenario: Scenario, streams: Streams | np.random.Generator) -> Outc
     holding = HoldingArea(env, scenario.holding.capacity)
     gate = GateQueue(env, gate_spec, sizes, packed(screening), listed.tolist(), holding, log,
                      _pauses(gate_spec, streams))
-    loader = BusLoader(env, scenario.buses, holding, gate, packed(boarding_cum),
-                       packed(first_person), sizes, log)
+    # one loading point has its own loader, shorter and quicker than the bays' (bays.py)
+    loading = BusLoader if scenario.buses.loading_points == 1 else BayLoader
+    loader = loading(env, scenario.buses, holding, gate, packed(boarding_cum),
+                     packed(first_person), sizes, log)
     coming = np.flatnonzero(arrive < min(gate_spec.close, gate_spec.give_up or np.inf))
     order = coming[np.argsort(arrive[coming], kind="stable")]
     early = int(np.searchsorted(arrive[order], gate_spec.open, side="left"))

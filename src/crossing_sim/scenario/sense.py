@@ -84,6 +84,10 @@ def doubts(s: Scenario) -> list[Doubt]:
         found.append(Doubt("buses.available",
                            f"is read as {_when(s, s.buses.available)}, not before the gate "
                            f"closes ({_when(s, g.close)}): buses load only after closing"))
+    if s.buses.loading_points > s.buses.count:
+        found.append(Doubt("buses.loading_points",
+                           f"is more than buses.count ({s.buses.count}): at most "
+                           f"{s.buses.count} bays are ever used, the others stay empty"))
     points = s.end / s.series_step
     if 2 <= points < MIN_SERIES_POINTS:
         found.append(Doubt("series_step", f"gives only {int(points) + 1} points up to end "

@@ -112,6 +112,12 @@ class Buses:
     split_families: bool = param("bool", False, doc="may a family be split across buses")
     return_trips: int = param("int", 0, min=0, max=100, doc="extra trips each bus may make")
     turnaround: float = param("duration", "3h", doc="time for a bus to come back for a trip")
+    loading_points: int = param("int", 1, min=1, max=10_000,
+                                doc="bays where buses load side by side, each boarding one "
+                                    "family at a time: the family at the head of the holding "
+                                    "area goes to the lowest-numbered bay not boarding; a "
+                                    "convoy's buses take the bays in turn (1: one bus loads "
+                                    "at a time)")
 
 
 @dataclass(frozen=True, kw_only=True)
