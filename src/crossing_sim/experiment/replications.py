@@ -19,7 +19,7 @@ from crossing_sim.experiment.posterior import OverPosterior
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.night import simulate
-from crossing_sim.model.outcome import Series
+from crossing_sim.model.outcome import Series, Trips
 from crossing_sim.results.batches import Batch, Packed, pack
 from crossing_sim.results.record import MEASURED, ROW_FIELDS, TRIP_FIELDS, measure
 from crossing_sim.scenario.spec import Scenario
@@ -49,7 +49,7 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
               for c in MEASURED}
     series: SeriesArray | None = None
     t: FloatArray = np.empty(0)
-    trips: list[FloatArray] = []
+    trips: list[Trips] = []
     indices = np.arange(task.first, task.first + n, dtype=np.int64)
     for row, index in enumerate(indices.tolist()):
         point = None if task.paired else task.point
@@ -58,9 +58,7 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
         fates[row] = outcome.people_by_fate()
         for name, value in measure(outcome, night).items():
             record[name][row] = value
-        tr = outcome.trips
-        trips.append(np.column_stack([np.full(tr.bus.size, index), tr.bus, tr.load_start,
-                                      tr.depart, tr.people]))
+        trips.append(outcome.trips)
         s = outcome.series
         if series is None:
             t = s.t
@@ -68,8 +66,11 @@ def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
         for i, name in enumerate(Series.NAMES):
             series[row, i] = getattr(s, name)
     assert series is not None, "a task has at least one replication"
-    return Batch(task.point, indices, fates, series_t=t, series=series,
-                 trips=np.concatenate(trips).reshape(-1, len(TRIP_FIELDS)), **record)
+    table = np.empty((sum(tr.bus.size for tr in trips), len(TRIP_FIELDS)))  # one row a trip
+    table[:, 0] = np.repeat(indices, [tr.bus.size for tr in trips])
+    for column, name in enumerate(("bus", "load_start", "depart", "people"), start=1):
+        table[:, column] = np.concatenate([getattr(tr, name) for tr in trips])
+    return Batch(task.point, indices, fates, series_t=t, series=series, trips=table, **record)
 
 
 def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
