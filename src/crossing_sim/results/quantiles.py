@@ -138,9 +138,16 @@ class CountBands:
         """The ``levels`` quantiles of each cell over the nights (numpy's linear method)."""
         if self.nights == 0:
             raise ValueError("no nights to take quantiles of")
-        if self.kept:  # nothing counted yet: numpy itself
-            kept: FloatArray = np.quantile(np.concatenate(self.kept), levels, axis=0)
-            return kept.reshape(len(levels), *self.shape)
+        if self.kept:  # nothing counted yet: the order statistics of the nights themselves
+            ordered = np.sort(np.concatenate(self.kept), axis=0)
+            rows = []
+            for q in levels:
+                h = (self.nights - 1) * q
+                lo = math.floor(h)
+                a = ordered[lo].astype(np.float64)
+                b = ordered[min(lo + 1, self.nights - 1)].astype(np.float64)
+                rows.append(lerp(a, b, np.full(self.cells, h - lo)))
+            return np.array(rows).reshape(len(levels), *self.shape)
         out = np.empty((len(levels), self.cells))
         middle = (self.width - 1) / 2
         for first in range(0, self.cells, chunk):  # a chunk of cells at a time: little memory
