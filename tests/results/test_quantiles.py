@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -33,11 +33,16 @@ def batches_of_nights(draw: st.DrawFn) -> tuple[np.ndarray, list[int]]:
     return _nights(draw)
 
 
+_FIVE_NIGHTS = np.random.default_rng(0).integers(0, 50, (5, 3, 7), dtype=np.int32)
+
+
 @settings(max_examples=60)
-@given(batches_of_nights(), st.sampled_from([0, 10**9]))
+@given(batches_of_nights(), st.sampled_from([0, 21, 60, 10**9]))
+@example((_FIVE_NIGHTS, [2, 4]), 21)  # two batches counted, then a night kept
 def test_bands_streamed_in_batches_are_numpys_over_all_nights(
         data: tuple[np.ndarray, list[int]], keep: int) -> None:
-    """Counted (keep 0) or kept as they are, batch cuts anywhere: the same bits."""
+    """Counted (keep 0), kept as they are (keep 10**9) or some of each (a night has 21
+    values), batch cuts anywhere: the same bits."""
     series, cuts = data
     bands = CountBands(series.shape[1:], keep=keep)
     for part in np.split(series, cuts):

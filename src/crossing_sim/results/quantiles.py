@@ -101,6 +101,11 @@ class CountBands:
                 self._count(kept)
             self.kept.clear()
 
+    @property
+    def counted(self) -> int:
+        """The nights in the counters (the others are kept as they are)."""
+        return self.nights - sum(len(k) for k in self.kept)
+
     def _count(self, values: SeriesArray, chunk: int = 2**21) -> None:
         """Count nights ``(nights, cells)`` into the bins, a block of cells at a time (so the
         counting itself needs little memory beside the counters)."""
@@ -138,7 +143,11 @@ class CountBands:
         """The ``levels`` quantiles of each cell over the nights (numpy's linear method)."""
         if self.nights == 0:
             raise ValueError("no nights to take quantiles of")
-        if self.kept:  # nothing counted yet: the order statistics of the nights themselves
+        if self.kept and self.counted:  # some nights counted, some kept: count them all
+            for kept in self.kept:
+                self._count(kept)
+            self.kept.clear()
+        if self.kept:  # nothing counted: the order statistics of the nights themselves
             ordered = np.sort(np.concatenate(self.kept), axis=0)
             rows = []
             for q in levels:
