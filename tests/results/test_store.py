@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -205,3 +206,16 @@ def test_a_long_list_has_one_item_a_line_and_reads_back(items: list) -> None:
     lines = text.split("\n")
     assert f'    {json.dumps(items[0], ensure_ascii=False)},' in lines
     assert len(lines) == 2 * len(items) + 10  # an item a line, and the frame around them
+
+
+def test_series_round_trip_whatever_their_counts(study: tuple) -> None:
+    """Series are stored as two-byte counts when they fit, as they are when not: read back,
+    they are the same int32 numbers."""
+    _, plan, _ = study
+    batch = run_batch(plan.scenarios[0], 5, Task(0, 0, 3))
+    for top in (0, 65_535, 70_000):
+        series = batch.series.copy()
+        series[0, 0, -1] = top
+        back = pack(dataclasses.replace(batch, series=series)).batch().series
+        assert back.dtype == np.int32
+        assert np.array_equal(back, series)
