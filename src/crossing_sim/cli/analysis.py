@@ -25,7 +25,11 @@ from crossing_sim.analysis import sensitivity as sa
 from crossing_sim.analysis.distance import facts_of
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument
-from crossing_sim.experiment.executors import choose_executor, small_study
+from crossing_sim.experiment.executors import (
+    SMALL_FORKED_STUDY,
+    SMALL_STUDY,
+    choose_executor,
+)
 from crossing_sim.experiment.posterior import posterior_csv
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.report.analysis import render_calibration, render_sensitivity
@@ -49,7 +53,8 @@ common = [
                  show_default=True, help="Seed of every random stream of the analysis."),
     click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
                  help=f"Worker processes [default: all cores, or this process alone for "
-                      f"fewer than {small_study()} nights; 1: this process]. The results are "
+                      f"fewer than {SMALL_FORKED_STUDY} nights ({SMALL_STUDY} where workers "
+                      "cannot be forked); 1: this process]. The results are "
                       "the same for any number."),
     click.option("--scheduler", metavar="ADDRESS", default=None,
                  help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786."),

@@ -12,7 +12,12 @@ import click
 
 from crossing_sim.cli.main import CONTEXT
 from crossing_sim.errors import CrossingSimError
-from crossing_sim.experiment.executors import JOBS_PER_CORE, max_jobs, small_study
+from crossing_sim.experiment.executors import (
+    JOBS_PER_CORE,
+    SMALL_FORKED_STUDY,
+    SMALL_STUDY,
+    max_jobs,
+)
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -173,7 +178,8 @@ def experiment_options(default_reps: int) -> Callable[[F], F]:
         click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
                      callback=cap_jobs,
                      help="Worker processes [default: all cores, or this process alone for "
-                          f"fewer than {small_study()} replications; 1: this process]."),
+                          f"fewer than {SMALL_FORKED_STUDY} replications ({SMALL_STUDY} where "
+                          "workers cannot be forked); 1: this process]."),
         click.option("--scheduler", metavar="ADDRESS", default=None,
                      help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
                           "(pip install 'crossing-sim[dask]')."),
