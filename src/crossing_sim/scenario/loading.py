@@ -20,7 +20,13 @@ from crossing_sim.scenario.catalog import builtin_file, example_kind, suggest
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.sense import check_sense, doubts
-from crossing_sim.scenario.spec import Scenario, lookup, scenario_from_dict
+from crossing_sim.scenario.spec import (
+    NotAlone,
+    Scenario,
+    lookup,
+    scenario_from_dict,
+    with_values,
+)
 
 __all__ = [
     "MAX_EXTENDS",
@@ -30,6 +36,7 @@ __all__ = [
     "MAX_REPLAY_BYTES",
     "SET_SOURCE",
     "Resolved",
+    "build_changed",
     "build_scenario",
     "load_scenario",
     "locate",
@@ -109,6 +116,19 @@ def build_scenario(resolved: Resolved) -> Scenario:
         if not exc.file:
             exc.file = resolved.source_of(exc.key)
         raise
+    return scenario
+
+
+def build_changed(base: Scenario, resolved: Resolved, keys: Iterable[str]) -> Scenario:
+    """:func:`build_scenario` of ``resolved`` when it differs from the table ``base`` was built
+    from only at the dotted ``keys``: only what they name is parsed again where it can be
+    (:func:`~crossing_sim.scenario.spec.with_values`); otherwise, or for any mistake (so
+    that its message is the same), the whole table is built."""
+    try:
+        scenario = with_values(base, resolved.table, keys)
+        check_sense(scenario, resolved.table)
+    except (NotAlone, ScenarioError):
+        return build_scenario(resolved)  # names the file and the value of a mistake
     return scenario
 
 
