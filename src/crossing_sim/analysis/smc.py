@@ -258,7 +258,19 @@ def _make_sampler_class() -> type:
             sample = self._create_empty_sample()
             size = max(1, math.ceil(n / 20))  # depends on n only: the same for any workers
             evaluated = accepted = 0
-            for particles in self._batches(simulate_one, t, size):
+
+            def ahead() -> int:
+                """Batches worth having in flight: enough to keep every worker busy, no more
+                than the generation's acceptance so far says it still needs (batches run
+                beyond the last one used are thrown away; which are used does not depend
+                on this)."""
+                most = 2 * self.workers
+                if not accepted:
+                    return most
+                needed = math.ceil((n - accepted) * evaluated / accepted / size)
+                return max(self.workers, min(most, needed))
+
+            for particles in self._batches(simulate_one, t, size, ahead):
                 before, tried = accepted, evaluated
                 for particle in particles:
                     if accepted >= n or evaluated >= max_eval:
@@ -275,8 +287,8 @@ def _make_sampler_class() -> type:
                 sample.ok = False
             return sample
 
-        def _batches(self, simulate_one: Callable[[], Any], t: int,
-                     size: int) -> Iterator[list[Any]]:
+        def _batches(self, simulate_one: Callable[[], Any], t: int, size: int,
+                     ahead: Callable[[], int]) -> Iterator[list[Any]]:
             def seed(b: int) -> np.random.SeedSequence:
                 return np.random.SeedSequence(self.seed, spawn_key=(PROPOSALS_STREAM, t + 1, b))
 
@@ -294,7 +306,7 @@ def _make_sampler_class() -> type:
             b = 0
             try:
                 while True:
-                    while len(flight) < 2 * self.workers:
+                    while len(flight) < ahead():
                         flight[b + len(flight)] = pool.submit(
                             _run_batch, token, payload, seed(b + len(flight)), size)
                     yield flight.pop(b).result()
@@ -379,6 +391,10 @@ def fit(parsed: Parsed, priors: Sequence[Prior], facts: dict[str, Fact], setting
             abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population,
                                sampler=sampler)
             abc.new(f"sqlite:///{Path(tmp) / 'abc.db'}", dict.fromkeys(facts, 0.0))
+            # the particles' facts are read from memory, never back from the database: not
+            # storing them saves a fifth of its rows (pyabc's database is most of the main
+            # process's work when workers simulate)
+            abc.history.stores_sum_stats = False
             history = abc.run(minimum_epsilon=0.0, max_nr_populations=settings.generations,
                               min_acceptance_rate=settings.min_acceptance,
                               max_total_nr_simulations=settings.max_nights)
