@@ -132,12 +132,16 @@ class NightModel:
 
 
 class _Night:
-    """One night's record in the shape :func:`fact_values` reads."""
+    """One night's record in the shape :func:`fact_values` reads (each measure made an
+    array when it is read: the facts read a few of the record's sixteen)."""
 
     def __init__(self, fates: Any, record: dict[str, float | int]) -> None:
-        self.fates = fates
-        for name, value in record.items():
-            setattr(self, name, np.array([value], dtype=np.float64))
+        self.fates, self._record = fates, record
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._record:
+            raise AttributeError(name)
+        return np.array([self._record[name]], dtype=np.float64)
 
 
 def scipy_prior(prior: Prior) -> tuple[str, tuple[float, ...]]:

@@ -65,23 +65,34 @@ class Parsed:
 
     def build(self, values: Mapping[str, object]) -> Scenario:
         """The scenario with ``values`` (dotted keys) set; ScenarioError naming ``source``."""
+        base = self.base
+        if base is not None:
+            try:  # where each value came from matters only to name a mistake: not kept here
+                found = build_changed(base, self._with(values, {}), values)
+            except ScenarioError:
+                found = None
+            if found is not None:
+                return found
         r = self.resolved
-        table = dict(r.table)
         sources = dict(r.sources)
         try:
-            for dotted, value in values.items():
-                key = tuple(dotted.split("."))
-                _own_path(table, key)
-                _set(table, key, value, sources, self.source)
-            resolved = Resolved(table, sources, r.files, (*r.layers, self.source))
-            base = self.base
-            if base is None:
-                return build_scenario(resolved)
-            return build_changed(base, resolved, values)
+            table = self._with(values, sources)
+            return build_scenario(Resolved(table, sources, r.files, (*r.layers, self.source)))
         except ScenarioError as exc:
             if exc.file == self.source:
                 exc.rule = f"{exc.rule} ({self.what})"
             raise
+
+    def _with(self, values: Mapping[str, object], sources: dict[tuple[str, ...], str]
+              ) -> dict[str, Any]:
+        """The parsed table with ``values`` set (the tables on their paths copied), noting
+        in ``sources`` where each came from."""
+        table = dict(self.resolved.table)
+        for dotted, value in values.items():
+            key = tuple(dotted.split("."))
+            _own_path(table, key)
+            _set(table, key, value, sources, self.source)
+        return table
 
 
 def _own_path(table: dict[str, Any], key: Sequence[str]) -> None:

@@ -119,16 +119,18 @@ def build_scenario(resolved: Resolved) -> Scenario:
     return scenario
 
 
-def build_changed(base: Scenario, resolved: Resolved, keys: Iterable[str]) -> Scenario:
-    """:func:`build_scenario` of ``resolved`` when it differs from the table ``base`` was built
-    from only at the dotted ``keys``: only what they name is parsed again where it can be
-    (:func:`~crossing_sim.scenario.spec.with_values`); otherwise, or for any mistake (so
-    that its message is the same), the whole table is built."""
+def build_changed(base: Scenario, table: Mapping[str, Any], keys: Iterable[str]
+                  ) -> Scenario | None:
+    """The scenario of ``table`` when it differs from the table ``base`` was built from
+    only at the dotted ``keys``, parsing again only what they name
+    (:func:`~crossing_sim.scenario.spec.with_values`); None when a key cannot be built
+    alone or the table has a mistake: :func:`build_scenario` then builds it whole (and
+    names the file and the value of the mistake)."""
     try:
-        scenario = with_values(base, resolved.table, keys)
-        check_sense(scenario, resolved.table)
+        scenario = with_values(base, table, keys)
+        check_sense(scenario, table)
     except (NotAlone, ScenarioError):
-        return build_scenario(resolved)  # names the file and the value of a mistake
+        return None
     return scenario
 
 
