@@ -13,6 +13,9 @@ started and warmed before the clock starts, for every command alike), it times:
 - **calibrate, evaluations**: the model pyabc calls (``NightModel``: the draw's scenario
   built from the file parsed once, its night, its facts' excesses) on a batch of draws from
   ``scenarios/priors.toml``, in this process;
+- **calibrate, evaluations through the sampler**: the same, each draw from the priors,
+  sent in the sampler's batches (``--population / 20`` draws a batch, as in a fit) to the
+  workers: the project's whole cost of a night in a fit, pyabc's bookkeeping aside;
 - **calibrate, fit**: a whole ABC-SMC fit (``--population``, ``--generations``) against the
   baseline's observed facts, pyabc's own work included; its nights are every night pyabc
   asked for (the generations' and the adaptive distance's first sample);
@@ -29,6 +32,7 @@ read: with 2 workers the wall time then says more about the other load than abou
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import shutil
@@ -45,7 +49,13 @@ import crossing_sim
 from crossing_sim.analysis.distance import facts_of
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.analysis.sensitivity import sensitivity
-from crossing_sim.analysis.smc import BatchSampler, NightModel, SmcSettings, fit
+from crossing_sim.analysis.smc import (
+    BatchSampler,
+    NightModel,
+    SmcSettings,
+    fit,
+    scipy_prior,
+)
 from crossing_sim.experiment.design import Design
 from crossing_sim.experiment.executors import Executor, PoolExecutor, SerialExecutor
 from crossing_sim.experiment.posterior import Parsed
@@ -112,6 +122,39 @@ def evaluations_per_night(draws: int) -> tuple[float, float]:
             model(pars)
 
     return per_night(timed(go), draws)
+
+
+class OneDraw:
+    """What pyabc's sampler runs for one particle, without its SMC bookkeeping: a draw from
+    the (uniform) priors from numpy's global generator, seeded per batch by the sampler, its
+    night and facts (``NightModel``), an accepted particle."""
+
+    def __init__(self) -> None:
+        self.priors = read_priors(PRIORS)
+        facts = facts_of(crossing_sim.load_scenario(BASELINE).observed.facts())
+        self.model = NightModel(Parsed.read(BASELINE, (), str(PRIORS)), self.priors, facts,
+                                SEED)
+        self.bounds = [scipy_prior(p)[1] for p in self.priors]  # uniform: (loc, scale)
+
+    def __call__(self) -> Any:
+        from pyabc import Parameter, Particle
+
+        u = np.random.random_sample(len(self.bounds))  # noqa: NPY002 (as pyabc draws)
+        pars = Parameter({f"p{j}": loc + scale * x
+                          for j, ((loc, scale), x) in enumerate(zip(self.bounds, u, strict=True))})
+        return Particle(0, pars, 1.0, self.model(pars), 0.0, accepted=True)
+
+
+def sampled_per_night(draws: int, population: int, sampler: Any) -> tuple[float, float]:
+    """Seconds a night of the evaluations sent through the sampler (in batches of
+    ``population / 20`` draws, as in a fit of that population), 1 or 2 workers."""
+    one = OneDraw()
+
+    def go() -> None:
+        for t in range(math.ceil(draws / population)):
+            sampler.sample_until_n_accepted(population, one, t)
+
+    return per_night(timed(go), math.ceil(draws / population) * population)
 
 
 def fit_per_night(settings: SmcSettings, sampler: Any) -> tuple[tuple[float, float], int]:
@@ -188,6 +231,9 @@ def main() -> int:
                         times.setdefault("evaluations 1", []).append(
                             evaluations_per_night(args.draws))
                         nights["evaluations 1"] = args.draws
+                    times.setdefault(f"sampled {workers}", []).append(
+                        sampled_per_night(args.draws, args.population, sampler))
+                    nights[f"sampled {workers}"] = args.draws
                     seconds, count = fit_per_night(settings, sampler)
                     times.setdefault(f"fit {workers}", []).append(seconds)
                     nights[f"fit {workers}"] = count
@@ -214,6 +260,7 @@ def report(times: dict[str, list[tuple[float, float]]], nights: dict[str, int],
           f"and the ratio to run's night with as many workers (target <= {TARGET}x); load "
           f"average now {os.getloadavg()[0]:.1f}")
     labels = {"run": "run baseline", "evaluations": "calibrate: evaluations (NightModel)",
+              "sampled": "calibrate: evaluations through the sampler",
               "fit": f"calibrate: fit (population {args.population}, generations "
                      f"{args.generations})",
               "morris": f"sensitivity: morris (r = {args.trajectories}, reps {args.reps})"}
