@@ -17,9 +17,8 @@ from crossing_sim import (
     scenario_from_dict,
     simulate,
 )
-from crossing_sim.experiment.replications import Task, run_packed
 from crossing_sim.model.fates import FATES
-from crossing_sim.results.batches import Batch, Packed, pack
+from crossing_sim.results.batches import Batch, pack
 from crossing_sim.results.record import (
     MEASURED,
     RECORD,
@@ -98,16 +97,3 @@ def test_people_still_queued_when_the_gate_closes() -> None:
     m = one_night(close="21:02", closing="cut_off")
     assert m["queued_at_closing"] == 1  # the third person had not reached the table
     assert m["utilisation"] == pytest.approx(1.0)  # busy the whole two minutes
-
-
-def test_a_packed_batch_gives_the_rows_its_bytes_hold(tiny_file: Path) -> None:
-    """The rows sent beside the bytes (read by the main process) are those of the file."""
-    packed = run_packed(load_scenario(tiny_file), 7, Task(2, 5, 6))
-    sent = packed.rows()
-    read = Packed(packed.point, packed.first, packed.count, packed.data).rows()
-    assert packed.table is not None
-    assert sent.keys() == read.keys()
-    for name, value in read.items():
-        assert sent[name].dtype == value.dtype, name
-        np.testing.assert_array_equal(sent[name], value, err_msg=name)
-    assert int(sent["point"]) == 2

@@ -7,7 +7,7 @@ computed); results folders keep them as ``batches/*.npz``.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,18 +63,12 @@ class Packed:
     first: int
     count: int
     data: bytes
-    #: the per-replication numbers and trips beside the bytes, as :meth:`rows` reads them
-    #: (a few kilobytes: reading twenty arrays from the bytes costs the main process about
-    #: 3 ms a batch, a third of a millisecond a night in batches of ten)
-    table: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return self.count
 
     def rows(self) -> dict[str, Any]:
         """The per-replication numbers and bus trips (the series stay packed)."""
-        if self.table is not None:
-            return dict(self.table)
         with np.load(io.BytesIO(self.data)) as data:
             return {name: data[name] for name in (*ROW_FIELDS, "point", "trips")}
 
@@ -96,7 +90,4 @@ def pack(batch: Batch) -> Packed:
     np.savez_compressed(
         buffer, point=np.int64(batch.point), series_t=batch.series_t, series=batch.series,
         trips=batch.trips, **{name: getattr(batch, name) for name in ROW_FIELDS})
-    table = {name: np.asarray(getattr(batch, name)) for name in (*ROW_FIELDS, "trips")}
-    table["point"] = np.asarray(np.int64(batch.point))  # as the .npz file holds it
-    return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue(),
-                  table)
+    return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue())
