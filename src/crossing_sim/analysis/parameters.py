@@ -34,8 +34,9 @@ import numpy as np
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ScenarioError, show_value
 from crossing_sim.experiment.design import Scale, scale_of
+from crossing_sim.experiment.posterior import Parsed
 from crossing_sim.scenario.distributions import Choice, Distribution, Uniform, parse_distribution
-from crossing_sim.scenario.loading import build_scenario, read_toml, resolve
+from crossing_sim.scenario.loading import read_toml
 from crossing_sim.scenario.spec import Scenario
 from crossing_sim.scenario.units import MINUTES_PER_DAY, UNITS, parse_quantity
 
@@ -287,16 +288,10 @@ def build_points(scenario: str | Path, overrides: Sequence[str],
                  values: Sequence[Mapping[str, object]], source: str,
                  what: str = "a value drawn from its prior") -> list[Scenario]:
     """The scenario of every draw, validated before any work (ScenarioError naming
-    ``source`` for a drawn value the scenario rejects)."""
-    built = []
-    for point in values:
-        try:
-            built.append(build_scenario(resolve(scenario, overrides, point, source)))
-        except ScenarioError as exc:
-            if exc.file == source:
-                exc.rule = f"{exc.rule} ({what})"
-            raise
-    return built
+    ``source`` for a drawn value the scenario rejects). The file is read once; each draw
+    parses again only the values it sets."""
+    parsed = Parsed.read(scenario, overrides, source, what)
+    return [parsed.build(point) for point in values]
 
 
 __all__ = ["Prior", "Range", "build_points", "parse_prior", "parse_range", "read_priors",

@@ -17,19 +17,19 @@ base scenario's sample (``--posterior``, or the base's ``posterior`` key) is eve
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
 from crossing_sim.errors import ScenarioError
-from crossing_sim.scenario.loading import Resolved, _set, build_scenario, resolve
+from crossing_sim.scenario.loading import Resolved, _set, build_changed, build_scenario, resolve
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["POSTERIOR_STREAM", "OverPosterior", "Parsed", "PosteriorSample", "over_posterior",
@@ -54,19 +54,57 @@ class Parsed:
              what: str = "a value drawn from its prior") -> Parsed:
         return cls(resolve(scenario, overrides), source, what)
 
+    @cached_property
+    def base(self) -> Scenario | None:
+        """The scenario without any value set (None if it is not valid alone): each draw's
+        scenario parses again only the values it sets."""
+        try:
+            return build_scenario(self.resolved)
+        except ScenarioError:
+            return None
+
     def build(self, values: Mapping[str, object]) -> Scenario:
         """The scenario with ``values`` (dotted keys) set; ScenarioError naming ``source``."""
-        table = copy.deepcopy(self.resolved.table)
-        sources = dict(self.resolved.sources)
+        base = self.base
+        if base is not None:
+            try:  # where each value came from matters only to name a mistake: not kept here
+                found = build_changed(base, self._with(values, {}), values)
+            except ScenarioError:
+                found = None
+            if found is not None:
+                return found
+        r = self.resolved
+        sources = dict(r.sources)
         try:
-            for dotted, value in values.items():
-                _set(table, tuple(dotted.split(".")), value, sources, self.source)
-            r = self.resolved
+            table = self._with(values, sources)
             return build_scenario(Resolved(table, sources, r.files, (*r.layers, self.source)))
         except ScenarioError as exc:
             if exc.file == self.source:
                 exc.rule = f"{exc.rule} ({self.what})"
             raise
+
+    def _with(self, values: Mapping[str, object], sources: dict[tuple[str, ...], str]
+              ) -> dict[str, Any]:
+        """The parsed table with ``values`` set (the tables on their paths copied), noting
+        in ``sources`` where each came from."""
+        table = dict(self.resolved.table)
+        for dotted, value in values.items():
+            key = tuple(dotted.split("."))
+            _own_path(table, key)
+            _set(table, key, value, sources, self.source)
+        return table
+
+
+def _own_path(table: dict[str, Any], key: Sequence[str]) -> None:
+    """Copy the tables along ``key`` in ``table`` (a copy of a parsed table), so that setting
+    the key there changes nothing the parsed table holds (the values are replaced, never
+    changed in place)."""
+    node = table
+    for part in key[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            return
+        node[part] = node = dict(child)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from crossing_sim.scenario.catalog import builtin_file, example_kind, suggest
 from crossing_sim.scenario.replay import ArrivalsFile
 from crossing_sim.scenario.schema import NONE_WORDS, with_defaults
 from crossing_sim.scenario.sense import check_sense, doubts
-from crossing_sim.scenario.spec import Scenario, lookup, scenario_from_dict
+from crossing_sim.scenario.spec import (
+    NotAlone,
+    Scenario,
+    lookup,
+    scenario_from_dict,
+    with_values,
+)
 
 __all__ = [
     "MAX_EXTENDS",
@@ -32,6 +38,7 @@ __all__ = [
     "MAX_REPLAY_BYTES",
     "SET_SOURCE",
     "Resolved",
+    "build_changed",
     "build_scenario",
     "load_scenario",
     "locate",
@@ -115,6 +122,21 @@ def build_scenario(resolved: Resolved) -> Scenario:
         if not exc.file:
             exc.file = resolved.source_of(exc.key)
         raise
+    return scenario
+
+
+def build_changed(base: Scenario, table: Mapping[str, Any], keys: Iterable[str]
+                  ) -> Scenario | None:
+    """The scenario of ``table`` when it differs from the table ``base`` was built from
+    only at the dotted ``keys``, parsing again only what they name
+    (:func:`~crossing_sim.scenario.spec.with_values`); None when a key cannot be built
+    alone or the table has a mistake: :func:`build_scenario` then builds it whole (and
+    names the file and the value of the mistake)."""
+    try:
+        scenario = with_values(base, table, keys)
+        check_sense(scenario, table)
+    except (NotAlone, ScenarioError):
+        return None
     return scenario
 
 

@@ -8,8 +8,8 @@ table with :func:`scenario_from_dict`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -22,12 +22,31 @@ from crossing_sim.scenario.game import Game
 from crossing_sim.scenario.journey import Checkpoint, Journey, Message, Origin, RoadCut
 from crossing_sim.scenario.observed import Observed
 from crossing_sim.scenario.replay import Arrival, ArrivalsFile, parse_replay
-from crossing_sim.scenario.schema import Context, build, param
+from crossing_sim.scenario.schema import Context, build, param, parse_value
 from crossing_sim.scenario.units import parse_clock
 
-__all__ = ["ARRIVAL_MODES", "CLOSING_RULES", "DEPARTURE_RULES", "Arrivals", "Buses", "Checkpoint",
-           "GateRules", "Holding", "Journey", "Message", "Origin", "Population", "RoadCut",
-           "Scenario", "check_consistency", "lookup", "scenario_from_dict"]
+__all__ = [
+    "ARRIVAL_MODES",
+    "CLOSING_RULES",
+    "DEPARTURE_RULES",
+    "SECTIONS",
+    "Arrivals",
+    "Buses",
+    "Checkpoint",
+    "GateRules",
+    "Holding",
+    "Journey",
+    "Message",
+    "NotAlone",
+    "Origin",
+    "Population",
+    "RoadCut",
+    "Scenario",
+    "check_consistency",
+    "lookup",
+    "scenario_from_dict",
+    "with_values",
+]
 
 CLOSING_RULES = ("finish_queue", "finish_screening", "cut_off")
 DEPARTURE_RULES = ("when_full", "convoy")
@@ -215,6 +234,71 @@ def scenario_from_dict(raw: Mapping[str, Any], replay: ArrivalsFile | None = Non
             exc.value, exc.has_value = value, True
         raise
     return scenario
+
+
+#: The sections :func:`with_values` can build again on their own: every table of a scenario
+#: but ``arrivals`` (a replayed file is read into it after it is built).
+SECTIONS = frozenset(f.name for f in fields(Scenario)
+                     if f.metadata.get("kind") in ("table", "named") and f.name != "arrivals")
+
+
+class NotAlone(Exception):
+    """A key :func:`with_values` cannot build on its own: build the whole table."""
+
+
+def with_values(base: Scenario, raw: Mapping[str, Any], keys: Iterable[str]) -> Scenario:
+    """:func:`scenario_from_dict` of ``raw`` when it differs from the table ``base`` was built
+    from only at the dotted ``keys`` (in :data:`SECTIONS`): the field each key names is
+    parsed again (a distribution whole), the sections holding it rebuilt around it, the rest
+    kept from ``base``, and every rule tying fields together checked again. Raises NotAlone
+    for a key it cannot follow (an unknown or listed one, a missing table); a ScenarioError
+    here may lack the value :func:`scenario_from_dict` adds: build the whole table for it."""
+    tree: _Tree = {}
+    for key in keys:
+        parts = key.split(".")
+        if parts[0] not in SECTIONS:
+            raise NotAlone(key)
+        node = tree
+        for part in parts:
+            node = node.setdefault(part, {})
+    scenario: Scenario = _rebuilt(base, raw, tree, "", Context(base.start_clock))
+    check_consistency(scenario)
+    return scenario
+
+
+_Tree = dict[str, "_Tree"]
+
+
+def _rebuilt(node: Any, raw: object, tree: _Tree, path: str, ctx: Context) -> Any:
+    """``node`` (a section, built from the table ``raw``) with each field in ``tree`` parsed
+    again from ``raw``, or, for a table named in ``tree`` with fields below it, rebuilt
+    around those."""
+    if not isinstance(raw, Mapping):
+        raise NotAlone(path)
+    known = {f.name: f for f in fields(node) if "kind" in f.metadata}
+    changes = {}
+    for name, below in tree.items():
+        f = known.get(name)
+        key = f"{path}.{name}" if path else name
+        if f is None or name not in raw:
+            raise NotAlone(key)
+        value, current, kind = raw[name], getattr(node, name), f.metadata["kind"]
+        if below and kind == "table" and is_dataclass(current):
+            changes[name] = _rebuilt(current, value, below, key, ctx)
+        elif below and kind == "named" and all(below.values()):
+            items = list(current)
+            names = [getattr(item, "name", None) for item in items]
+            for entry, inside in below.items():
+                if entry not in names or not isinstance(value, Mapping) or not isinstance(
+                        value.get(entry), Mapping):
+                    raise NotAlone(f"{key}.{entry}")
+                i = names.index(entry)
+                items[i] = _rebuilt(items[i], {**value[entry], "name": entry}, inside,
+                                    f"{key}.{entry}", ctx)
+            changes[name] = tuple(items)
+        else:
+            changes[name] = parse_value(f, value, key, ctx)
+    return replace(node, **changes)
 
 
 def lookup(table: Mapping[str, Any], key: str) -> tuple[bool, object]:
