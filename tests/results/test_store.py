@@ -219,3 +219,11 @@ def test_series_round_trip_whatever_their_counts(study: tuple) -> None:
         back = pack(dataclasses.replace(batch, series=series)).batch().series
         assert back.dtype == np.int32
         assert np.array_equal(back, series)
+
+
+def test_the_rows_kept_of_a_batch_hold_no_series(study: tuple) -> None:
+    """What the main process keeps of every batch during a run: the per-replication numbers
+    and the trips, not the series nor their grid (half a megabyte a batch on a 1 s grid)."""
+    _, plan, _ = study
+    rows = pack(run_batch(plan.scenarios[0], 5, Task(0, 0, 3))).rows()
+    assert set(rows) == {*ROW_FIELDS, "point", "trips"}

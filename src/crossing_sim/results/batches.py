@@ -113,11 +113,12 @@ def pack(batch: Batch) -> Packed:
 
 
 def read_arrays(data: Any, series: bool = False) -> dict[str, Any]:
-    """A batch file's arrays by name (:data:`ROW_FIELDS`, ``point``, ``trips``,
-    ``series_t``, and ``series`` if asked), from an open ``.npz``; also reads the files of
+    """A batch file's arrays by name (:data:`ROW_FIELDS`, ``point``, ``trips``, and
+    ``series_t`` and ``series`` if asked), from an open ``.npz``; also reads the files of
     earlier versions, which kept each column as an entry of its own."""
-    arrays = {name: data[name] for name in ("point", "trips", "series_t")}
-    if series:
+    arrays = {name: data[name] for name in ("point", "trips")}
+    if series:  # (not otherwise: on a fine grid the grid alone is half a megabyte a batch)
+        arrays["series_t"] = data["series_t"]
         arrays["series"] = data["series"].astype(np.int32, copy=False)
     if "record" in data.files:
         record = data["record"]
