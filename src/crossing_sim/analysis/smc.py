@@ -37,6 +37,7 @@ from crossing_sim.analysis.distance import excess, fact_values
 from crossing_sim.analysis.parameters import Prior
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError
+from crossing_sim.experiment.executors import max_jobs
 from crossing_sim.experiment.posterior import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
@@ -199,7 +200,9 @@ def _make_sampler_class() -> type:
         def __init__(self, seed: int, workers: int = 1,
                      on_batch: Callable[[int, int], None] | None = None) -> None:
             super().__init__()
-            self.seed, self.workers, self.on_batch = seed, workers, on_batch
+            # capped as a local pool is (more would only share the cores)
+            self.seed, self.on_batch = seed, on_batch
+            self.workers = min(workers, max_jobs())
             self._pool: ProcessPoolExecutor | None = None
 
         def sample_until_n_accepted(self, n: int, simulate_one: Callable[[], Any], t: int, *,
