@@ -83,7 +83,20 @@ def test_jobs_beyond_four_per_core_are_capped_with_a_note(tmp_path: Path) -> Non
         pool.close()
 
 
-@pytest.mark.parametrize("after", [0.05, 0.4, 1.0, 2.0, 3.5])
+#: From the first milliseconds of the process (Python still starting; the command line being
+#: imported: see also tests/test_interrupt.py) to mid-sweep.
+MOMENTS = [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.25, 0.4, 1.0, 2.0, 3.5]
+
+
+def _python_itself(err: str) -> bool:
+    """Whether a traceback is all in Python's own start-up (site, runpy): before any code of
+    crossing-sim or of the libraries it imports has run."""
+    frames = [line for line in err.splitlines() if line.strip().startswith('File "')]
+    return "Traceback" in err and not any("crossing_sim" in f or "site-packages" in f
+                                          for f in frames)
+
+
+@pytest.mark.parametrize("after", MOMENTS)
 def test_ctrl_c_at_any_moment_says_one_line_and_exits_130(tmp_path: Path,
                                                            after: float) -> None:
     """From start-up (imports, workers still importing) to mid-sweep: a terminal's Ctrl-C
@@ -99,8 +112,14 @@ def test_ctrl_c_at_any_moment_says_one_line_and_exits_130(tmp_path: Path,
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     lines = [line for line in err.splitlines() if line.strip()]
-    if process.returncode == -signal.SIGINT:  # pragma: no cover - on a busy machine
-        pytest.skip("the signal came before Python had put its own handler in place")
+    if process.returncode == -signal.SIGINT:
+        # before Python had put its own handler in place: ended by the signal, silently (a
+        # shell reports that as 130 too)
+        assert err == "", err
+        return
+    if _python_itself(err):  # pragma: no cover - depends on where the signal lands
+        pytest.skip("the signal came while Python itself was starting, before any code of "
+                    "crossing-sim's had run")
     assert process.returncode == 130, err
     assert len(lines) == 1, err
     assert lines[0].startswith("interrupted")
