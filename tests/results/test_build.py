@@ -22,7 +22,7 @@ from crossing_sim.analysis.parameters import read_ranges
 from crossing_sim.errors import ResultsError
 from crossing_sim.results.claim import HOLDER_NAME, LOCK_NAME, build
 
-KILLS = 40
+KILLS = 30
 RANGES = '[ranges]\n"gate.lanes" = [1, 2]\n"gate.screening_per_person" = ["30s", "90s"]\n'
 
 
