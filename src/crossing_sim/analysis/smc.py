@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import multiprocessing
 import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +36,7 @@ from crossing_sim.analysis.distance import excess, fact_values
 from crossing_sim.analysis.parameters import Prior
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError
-from crossing_sim.experiment.executors import max_jobs
+from crossing_sim.experiment.executors import max_jobs, spawn_pool
 from crossing_sim.experiment.posterior import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
@@ -260,10 +259,8 @@ def _make_sampler_class() -> type:
                         future.exception()  # wait: the next generation must not race it
 
         def pool(self) -> ProcessPoolExecutor:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker)
+            if self._pool is None:  # workers silent from their first instruction
+                self._pool = spawn_pool(self.workers, _start_worker)
             return self._pool
 
         def close(self) -> None:
