@@ -12,12 +12,12 @@ stays cheap and brings in neither scipy nor matplotlib.
 >>> outcome = simulate(load_scenario("scenarios/baseline.toml"), np.random.default_rng(1))
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
+# Nothing is imported here at run time (not even typing for TYPE_CHECKING): the program's
+# start-up passes through this module before it can handle Ctrl-C (crossing_sim.interrupt).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from crossing_sim import figures
     from crossing_sim.errors import CrossingSimError, ScenarioError
     from crossing_sim.experiment.replications import Replications, run_replications
@@ -101,7 +101,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     """Import a public name on first use (PEP 562)."""
     value: Any
     if name == "__version__":
@@ -109,6 +109,8 @@ def __getattr__(name: str) -> Any:
 
         value = package_version()
     elif name in _PUBLIC:
+        from importlib import import_module
+
         module, attribute = _PUBLIC[name]
         value = import_module(module)
         if attribute is not None:

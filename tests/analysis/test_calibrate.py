@@ -4,6 +4,7 @@ and its files."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,12 @@ from crossing_sim.analysis.calibration import Settings, calibrate
 from crossing_sim.analysis.calibration_files import FILES, calibrated_toml, write
 from crossing_sim.analysis.distance import excess, facts_of
 from crossing_sim.analysis.parameters import parse_prior, read_priors
+from crossing_sim.analysis.smc import BatchSampler
 from crossing_sim.cli.analysis import calibrate as calibrate_command
 from crossing_sim.errors import AnalysisError, ScenarioError
+from crossing_sim.experiment.executors import SerialExecutor, max_jobs
 from crossing_sim.experiment.posterior import read_posterior
+from crossing_sim.results.claim import build
 from crossing_sim.scenario.facts import Fact
 from crossing_sim.scenario.units import format_clock
 
@@ -320,9 +324,42 @@ def test_command_writes_results_and_calibrated_scenario(synthetic: Path, tmp_pat
     assert load_scenario(scenario).name == "calibrated"
     assert (tmp_path / "calibrated_posterior.csv").is_file()
     assert (out / "pairs.png").read_bytes()[:4] == b"\x89PNG"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # built aside, renamed
     again = CliRunner().invoke(calibrate_command, [*args, "--out", str(out)])
     assert again.exit_code == 2
     assert "never overwritten" in again.output
+
+
+def test_command_claims_its_folder_and_caps_jobs(synthetic: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossing_sim.cli.analysis as cli_analysis
+
+    priors = write_priors(tmp_path, '[priors]\n"gate.screening_per_person.mean" = '
+                                    '{dist = "uniform", low = "25s", high = "75s"}\n')
+    args = [str(synthetic), "--priors", str(priors), "--population", "20", "--generations",
+            "1", "--rows", "5", "--predictive", "5", "--no-holdout", "--json",
+            "--set", "observed.crossed=215", "--jobs", "1000"]
+    folder = tmp_path / "out"
+    with build(folder):  # another writer is building it: one line, before any night
+        held = CliRunner().invoke(calibrate_command, [*args, "--out", str(folder)])
+    assert held.exit_code == 2
+    assert f"Error: {folder} is in use by another crossing-sim (PID {os.getpid()} on " \
+           in held.stderr
+    assert not folder.exists()
+
+    asked: list[object] = []
+    real = cli_analysis.abc.calibrate
+    monkeypatch.setattr(cli_analysis, "choose_executor",
+                        lambda jobs, *_: asked.append(jobs) or SerialExecutor())
+    monkeypatch.setattr(cli_analysis.abc, "calibrate", lambda *a, **k: asked.append(a[6])
+                        or real(*a[:6], 1, **k))
+    result = CliRunner().invoke(calibrate_command, [*args, "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    cap = max_jobs()
+    assert f"note: --jobs 1000 is more than {cap} (4 per core on this machine); using " \
+           f"{cap}" in result.stderr
+    assert asked == [cap, cap]  # the pool of predictive nights and the sampler's workers
+    assert BatchSampler(1, 1000).workers == cap  # and from Python too
 
 
 def test_calibration_uses_the_scenarios_own_facts(synthetic: Path, tmp_path: Path) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,8 @@ from crossing_sim.analysis.parameters import parse_range, read_ranges
 from crossing_sim.analysis.sensitivity import DUMMY, FILES, design_points, sensitivity, write
 from crossing_sim.cli.analysis import sensitivity as sensitivity_command
 from crossing_sim.errors import AnalysisError, ScenarioError
+from crossing_sim.experiment.executors import SerialExecutor, max_jobs
+from crossing_sim.results.claim import build
 
 #: A night without chance: everyone hears, walks at one speed, in families of two, and the
 #: table takes a fixed time a person. What crosses depends on the tables and the screening
@@ -226,6 +231,8 @@ def test_command_writes_ranking_and_chart(known: Path, ranges_file: Path,
     assert "buses.turnaround" in ranks[-1]  # ranked last
     assert sorted(p.name for p in out.iterdir()) == [
         "design.csv", "indices.json", "manifest.json", "ranges.toml", "ranking.png"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # built aside, renamed
+    assert f"(bar chart: {out / 'ranking.png'})" in result.stdout
     indices = json.loads((out / "indices.json").read_text())
     assert indices["ranking"][-1]["key"] == "buses.turnaround"
     assert (out / "ranking.png").read_bytes()[:4] == b"\x89PNG"
@@ -241,3 +248,37 @@ def test_command_mistakes_are_one_line_exit_2(known: Path, ranges_file: Path,
         str(known), "--ranges", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert "nope.toml: no such ranges file" in result.output
+
+
+def test_command_claims_its_folder_before_any_night(known: Path, ranges_file: Path,
+                                                    tmp_path: Path) -> None:
+    """Another process building the same folder: one line naming it, exit 2, nothing run."""
+    folder = tmp_path / "out"
+    with build(folder):
+        done = subprocess.run(
+            [sys.executable, "-m", "crossing_sim", "sensitivity", str(known), "--ranges",
+             str(ranges_file), "--samples", "2", "--reps", "1", "--json", "--out", str(folder)],
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"Error: {folder} is in use by another crossing-sim "
+                           f"(PID {os.getpid()} on ")
+    assert done.stdout == ""
+    assert not folder.exists()
+
+
+def test_command_caps_jobs_with_a_note(known: Path, ranges_file: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossing_sim.cli.analysis as cli_analysis
+
+    asked: list[int | None] = []
+    monkeypatch.setattr(cli_analysis, "choose_executor",
+                        lambda jobs, *_: asked.append(jobs) or SerialExecutor())
+    result = CliRunner().invoke(sensitivity_command, [
+        str(known), "--ranges", str(ranges_file), "--samples", "2", "--reps", "1", "--jobs",
+        "1000", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    cap = max_jobs()
+    assert f"note: --jobs 1000 is more than {cap} (4 per core on this machine); using " \
+           f"{cap}" in result.stderr
+    assert asked == [cap]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASELINE
+from conftest import BASELINE, TINY
 from crossing_sim.cli.main import main
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -104,3 +104,63 @@ def test_a_finished_folder_on_a_read_only_disk_is_still_reported(tmp_path: Path)
         again = CliRunner().invoke(main, [*SWEEP, "--out", str(disk / "s")])
     assert again.exit_code == 0, again.output
     assert "Already complete; nothing was run" in again.output
+
+
+# --- the analyses: their folder appears whole at the end, so a failure keeps nothing ---------
+
+PRIORS = '[priors]\n"warning.p_reach" = {dist = "uniform", low = 0.6, high = 1.0}\n'
+RANGES = '[ranges]\n"gate.lanes" = [1, 2]\n"gate.screening_per_person" = ["30s", "90s"]\n'
+
+
+def _analysis(kind: str, inputs: Path, folder: Path) -> list[str]:
+    """A small ``calibrate`` or ``sensitivity`` command line into ``folder``."""
+    (inputs / "tiny.toml").write_text(TINY, encoding="utf-8")
+    (inputs / "priors.toml").write_text(PRIORS, encoding="utf-8")
+    (inputs / "ranges.toml").write_text(RANGES, encoding="utf-8")
+    if kind == "calibrate":
+        return ["calibrate", str(inputs / "tiny.toml"), "--priors", str(inputs / "priors.toml"),
+                "--set", "observed.crossed=30", "--population", "20", "--generations", "1",
+                "--rows", "5", "--predictive", "5", "--no-holdout", "-j", "1",
+                "--out", str(folder)]
+    return ["sensitivity", str(inputs / "tiny.toml"), "--ranges", str(inputs / "ranges.toml"),
+            "--samples", "2", "--reps", "1", "-j", "1", "--out", str(folder)]
+
+
+@pytest.mark.parametrize("kind", ["calibrate", "sensitivity"])
+def test_an_analysis_on_a_full_disk_is_one_line_and_keeps_nothing(
+        small_disk: Path, tmp_path: Path, kind: str) -> None:
+    stat = os.statvfs(small_disk)
+    filler = small_disk / "filler"  # leave room for the tables, not for the figures
+    filler.write_bytes(b"\0" * (stat.f_bavail * stat.f_frsize - 12 * 1024))
+    folder = small_disk / "a"
+    line = _one_error(CliRunner().invoke(main, _analysis(kind, tmp_path, folder)))
+    assert f"{folder}: cannot save results: No space left on device; nothing was kept: fix " \
+           "that, then run the same command again" in line
+    assert list(small_disk.iterdir()) == [filler]  # no folder, no half-built sibling
+
+
+@pytest.mark.parametrize("kind", ["calibrate", "sensitivity"])
+def test_an_analysis_into_a_read_only_folder_stops_before_any_night(
+        tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crossing_sim.cli.analysis as cli_analysis
+
+    def no_nights(*args: object) -> None:
+        raise AssertionError("nights were run")
+
+    monkeypatch.setattr(cli_analysis, "choose_executor", no_nights)
+    if ROOT:  # permissions do not stop root: make the file system read-only instead
+        with _tmpfs(tmp_path / "disk", "4m", "read-only") as disk:
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            folder = disk / "a"
+            line = _one_error(CliRunner().invoke(main, _analysis(kind, tmp_path, folder)))
+        reason = "Read-only file system"
+    else:
+        disk = tmp_path / "disk"
+        disk.mkdir(mode=0o555)
+        folder = disk / "a"
+        try:
+            line = _one_error(CliRunner().invoke(main, _analysis(kind, tmp_path, folder)))
+        finally:
+            disk.chmod(0o755)
+        reason = "Permission denied"
+    assert line == f"Error: {folder}: cannot be used for results: {reason}"

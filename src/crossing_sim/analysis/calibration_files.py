@@ -22,12 +22,14 @@ import tomli_w
 
 from crossing_sim.analysis.calibration import SEEDING, Calibration
 from crossing_sim.experiment.posterior import posterior_csv
+from crossing_sim.results.claim import build
 from crossing_sim.results.provenance import provenance
-from crossing_sim.results.store import new_folder, write_atomic, write_json
+from crossing_sim.results.store import json_bytes
 from crossing_sim.scenario.loading import parse_override
 from crossing_sim.version import package_version
 
-__all__ = ["DISTANCE", "FILES", "calibrated_toml", "libraries", "sample_name", "write"]
+__all__ = ["DISTANCE", "FILES", "calibrated_toml", "contents", "libraries", "sample_name",
+           "write"]
 
 #: The files :func:`write` writes into a calibration's folder, in order.
 FILES: Final = ("manifest.json", "priors.toml", "posterior.csv", "particles.csv",
@@ -130,22 +132,30 @@ def manifest(result: Calibration, command: Sequence[str], priors_file: str) -> d
         "nights": result.nights}
 
 
+def contents(result: Calibration, folder: Path, command: Sequence[str] = (),
+             priors_text: str = "", priors_file: str = "") -> dict[str, bytes]:
+    """A calibration's files (:data:`FILES`), by name, for a folder to be at ``folder``."""
+    sample = result.sample()
+    return dict(zip(FILES, (
+        json_bytes(manifest(result, command, priors_file)),
+        priors_text.encode(),
+        posterior_csv(sample.keys, sample.rows).encode(),
+        _particles_csv(result),
+        _predictive_csv(result),
+        json_bytes({"posterior": result.posterior(),
+                    "predictive": result.predictive_summary()}),
+        calibrated_toml(result, folder / FILES[6], FILES[2], command, priors_file).encode(),
+    ), strict=True))
+
+
 def write(result: Calibration, folder: Path, command: Sequence[str] = (),
           priors_text: str = "", priors_file: str = "") -> list[Path]:
-    """Write a calibration's folder (it must not exist or be empty). Returns the files."""
-    new_folder(folder)
-    files = [folder / name for name in FILES]
-    write_json(files[0], manifest(result, command, priors_file))
-    write_atomic(files[1], priors_text.encode())
-    sample = result.sample()
-    write_atomic(files[2], posterior_csv(sample.keys, sample.rows).encode())
-    write_atomic(files[3], _particles_csv(result))
-    write_atomic(files[4], _predictive_csv(result))
-    write_json(files[5], {"posterior": result.posterior(),
-                          "predictive": result.predictive_summary()})
-    write_atomic(files[6], calibrated_toml(result, files[6], files[2].name, command,
-                                           priors_file).encode())
-    return files
+    """Write a calibration's folder (it must not exist or be empty), whole or not at all
+    (:func:`crossing_sim.results.claim.build`). Returns the files."""
+    with build(folder) as made:
+        made.write(contents(result, folder, command, priors_text, priors_file))
+        made.place()
+    return [folder / name for name in FILES]
 
 
 def _particles_csv(result: Calibration) -> bytes:

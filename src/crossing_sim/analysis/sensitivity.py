@@ -48,8 +48,9 @@ from crossing_sim.experiment.seeding import (
     stream_rng,
     stream_state,
 )
+from crossing_sim.results.claim import build
 from crossing_sim.results.provenance import provenance
-from crossing_sim.results.store import new_folder, write_atomic, write_json
+from crossing_sim.results.store import json_bytes
 
 __all__ = [
     "DEFAULT_SAMPLES",
@@ -58,6 +59,7 @@ __all__ = [
     "METHODS",
     "SEEDING",
     "Sensitivity",
+    "contents",
     "design_points",
     "sensitivity",
     "write",
@@ -237,21 +239,10 @@ def _analyze(problem: dict[str, Any], method: str, design: FloatArray, output: F
 # --- writing -----------------------------------------------------------------------------------
 
 
-def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
-          ranges_text: str = "", ranges_file: str = "") -> list[Path]:
-    """Write a sensitivity analysis's folder (it must not exist or be empty): its manifest,
-    ranges, design and indices. Returns the files."""
-    new_folder(folder)
-    files = [folder / name for name in FILES]
-    write_json(files[0], {
-        **provenance(seeding=SEEDING), "kind": "sensitivity",
-        "command": list(command), "scenario": str(result.scenario),
-        "overrides": list(result.overrides), "ranges_file": ranges_file,
-        "ranges": {r.key: list(r.written) for r in result.ranges},
-        "method": result.method, "samples": result.samples, "reps": result.reps,
-        "seed": result.seed, "design_points": len(result.output), "runs": result.runs,
-        "output": "mean crossed share of each design point's nights"})
-    write_atomic(files[1], ranges_text.encode())
+def contents(result: Sensitivity, command: Sequence[str] = (), ranges_text: str = "",
+             ranges_file: str = "") -> dict[str, bytes]:
+    """A sensitivity analysis's files (:data:`FILES`), by name: its manifest, ranges, design
+    and indices."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["point", *result.keys, "crossed_share_mean", "crossed_share_sd"])
@@ -260,11 +251,31 @@ def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
         writer.writerow([p, *(r.value(float(x)) for r, x in zip(result.ranges, row[:-1],
                                                                  strict=True)),
                          f"{float(row[-1]):.6f}", f"{y:.6f}", f"{sd:.6f}"])
-    write_atomic(files[2], buffer.getvalue().encode())
-    write_json(files[3], {"method": result.method, "index": result.index_label,
-                          "ranking": result.ranking(), "indices": result.indices,
-                          "keys": result.keys, "noise_share": _nan_none(result.noise_share)})
-    return files
+    return dict(zip(FILES, (
+        json_bytes({
+            **provenance(seeding=SEEDING), "kind": "sensitivity",
+            "command": list(command), "scenario": str(result.scenario),
+            "overrides": list(result.overrides), "ranges_file": ranges_file,
+            "ranges": {r.key: list(r.written) for r in result.ranges},
+            "method": result.method, "samples": result.samples, "reps": result.reps,
+            "seed": result.seed, "design_points": len(result.output), "runs": result.runs,
+            "output": "mean crossed share of each design point's nights"}),
+        ranges_text.encode(),
+        buffer.getvalue().encode(),
+        json_bytes({"method": result.method, "index": result.index_label,
+                    "ranking": result.ranking(), "indices": result.indices,
+                    "keys": result.keys, "noise_share": _nan_none(result.noise_share)}),
+    ), strict=True))
+
+
+def write(result: Sensitivity, folder: Path, command: Sequence[str] = (),
+          ranges_text: str = "", ranges_file: str = "") -> list[Path]:
+    """Write a sensitivity analysis's folder (it must not exist or be empty), whole or not at
+    all (:func:`crossing_sim.results.claim.build`). Returns the files."""
+    with build(folder) as made:
+        made.write(contents(result, command, ranges_text, ranges_file))
+        made.place()
+    return [folder / name for name in FILES]
 
 
 def _nan_none(x: float) -> float | None:

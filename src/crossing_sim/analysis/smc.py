@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import multiprocessing
 import signal
 import tempfile
 from collections import deque
@@ -38,6 +37,7 @@ from crossing_sim.analysis.distance import excess, fact_values
 from crossing_sim.analysis.parameters import Prior
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError
+from crossing_sim.experiment.executors import max_jobs, start_pool
 from crossing_sim.experiment.posterior import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
@@ -260,7 +260,9 @@ def _make_sampler_class() -> type:
         def __init__(self, seed: int, workers: int = 1,
                      on_batch: Callable[[int, int], None] | None = None) -> None:
             super().__init__()
-            self.seed, self.workers, self.on_batch = seed, workers, on_batch
+            # capped as a local pool is (more would only share the cores)
+            self.seed, self.on_batch = seed, on_batch
+            self.workers = min(workers, max_jobs())
             self._pool: ProcessPoolExecutor | None = None
 
         def sample_until_n_accepted(self, n: int, simulate_one: Callable[[], Any], t: int, *,
@@ -336,10 +338,8 @@ def _make_sampler_class() -> type:
                         future.exception()  # wait: the next generation must not race it
 
         def pool(self) -> ProcessPoolExecutor:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker)
+            if self._pool is None:  # workers silent from their first instruction
+                self._pool = start_pool(self.workers, _start_worker)
             return self._pool
 
         def close(self) -> None:

@@ -24,7 +24,7 @@ from crossing_sim.analysis import calibration_files
 from crossing_sim.analysis import sensitivity as sa
 from crossing_sim.analysis.distance import facts_of
 from crossing_sim.analysis.parameters import read_priors, read_ranges
-from crossing_sim.cli.common import CONTEXT, UserError, friendly, scenario_argument
+from crossing_sim.cli.common import CONTEXT, UserError, cap_jobs, friendly, scenario_argument
 from crossing_sim.experiment.executors import (
     SMALL_FORKED_STUDY,
     SMALL_STUDY,
@@ -33,7 +33,8 @@ from crossing_sim.experiment.executors import (
 from crossing_sim.experiment.posterior import posterior_csv
 from crossing_sim.experiment.seeding import DEFAULT_SEED
 from crossing_sim.report.analysis import render_calibration, render_sensitivity
-from crossing_sim.results.store import default_run_dir, new_folder, write_atomic
+from crossing_sim.results.claim import build
+from crossing_sim.results.store import default_run_dir, write_atomic
 from crossing_sim.scenario.loading import load_scenario
 
 __all__ = ["COMMANDS", "calibrate", "sensitivity"]
@@ -51,7 +52,7 @@ def _read_text(path: Path) -> str:
 common = [
     click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=DEFAULT_SEED,
                  show_default=True, help="Seed of every random stream of the analysis."),
-    click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None,
+    click.option("--jobs", "-j", type=click.IntRange(1, 1024), default=None, callback=cap_jobs,
                  help=f"Worker processes [default: all cores, or this process alone for "
                       f"fewer than {SMALL_FORKED_STUDY} nights ({SMALL_STUDY} where workers "
                       "cannot be forked); 1: this process]. The results are "
@@ -125,7 +126,7 @@ def calibrate(scenario: Path, priors_path: Path, fact_names: tuple[str, ...], po
         raise UserError("calibrate needs pyabc: pip install 'crossing-sim[analysis]'"
                         ) from None
     from crossing_sim.figures.analysis import calibration_figures  # matplotlib: only now
-    from crossing_sim.figures.files import write_pngs
+    from crossing_sim.figures.files import pngs
 
     if scheduler is not None:
         raise UserError("--scheduler: calibrate runs on this machine's cores (--jobs)")
@@ -135,19 +136,23 @@ def calibrate(scenario: Path, priors_path: Path, fact_names: tuple[str, ...], po
                             min_acceptance=min_acceptance, max_nights=max_nights, rows=rows,
                             predictive=predictive, holdout=holdout, seed=seed)
     target = out if out is not None else default_run_dir(f"{scenario.stem}-calibrate")
-    new_folder(target)  # before minutes of work: an earlier result is never overwritten
     command = ["crossing-sim", *sys.argv[1:]]
-    started = time.perf_counter()
-    workers = jobs or os.cpu_count() or 1
-    executor = choose_executor(jobs, None, predictive * 3)
-    try:
-        result = abc.calibrate(scenario, priors, facts, settings, overrides, executor,
-                               workers, progress=not as_json, source=str(priors_path))
-    finally:
-        executor.close()
-    elapsed = time.perf_counter() - started
-    calibration_files.write(result, target, command, _read_text(priors_path), str(priors_path))
-    write_pngs(calibration_figures(result), target)
+    # claimed before minutes of work (an earlier result is never overwritten, a second writer
+    # is told who holds it); the folder appears whole at the end, or not at all
+    with build(target) as made:
+        started = time.perf_counter()
+        executor = choose_executor(jobs, None, predictive * 3)
+        try:
+            result = abc.calibrate(scenario, priors, facts, settings, overrides, executor,
+                                   jobs or os.cpu_count() or 1, progress=not as_json,
+                                   source=str(priors_path))
+        finally:
+            executor.close()
+        elapsed = time.perf_counter() - started
+        made.write(calibration_files.contents(result, target, command,
+                                              _read_text(priors_path), str(priors_path)))
+        made.write(pngs(calibration_figures(result)))
+        made.place()
     if write_to is not None:
         _write_calibrated(result, write_to, command, str(priors_path))
     if as_json:
@@ -208,7 +213,7 @@ def sensitivity(scenario: Path, ranges_path: Path, method: str, samples: int | N
                 out: Path | None, as_json: bool, overrides: tuple[str, ...]) -> None:
     """Rank which keys of SCENARIO drive the crossed share (SALib: Morris or Sobol)."""
     from crossing_sim.figures.analysis import sensitivity_figures  # matplotlib: only now
-    from crossing_sim.figures.files import write_pngs
+    from crossing_sim.figures.files import pngs
 
     try:
         import SALib  # noqa: F401
@@ -219,17 +224,21 @@ def sensitivity(scenario: Path, ranges_path: Path, method: str, samples: int | N
     samples = samples or sa.DEFAULT_SAMPLES[method]
     target = out if out is not None else default_run_dir(f"{scenario.stem}-{method}")
     nights = sa.design_points(method, len(ranges), samples) * reps
-    started = time.perf_counter()
-    executor = choose_executor(jobs, scheduler, nights)
-    try:
-        result = sa.sensitivity(scenario, ranges, method, samples, reps, seed, overrides,
-                                executor, progress=not as_json, source=str(ranges_path))
-    finally:
-        executor.close()
-    elapsed = time.perf_counter() - started
-    sa.write(result, target, ["crossing-sim", *sys.argv[1:]], _read_text(ranges_path),
-             str(ranges_path))
-    (chart,) = write_pngs(sensitivity_figures(result), target)
+    with build(target) as made:  # claimed now; whole at the end, or not at all
+        started = time.perf_counter()
+        executor = choose_executor(jobs, scheduler, nights)
+        try:
+            result = sa.sensitivity(scenario, ranges, method, samples, reps, seed, overrides,
+                                    executor, progress=not as_json, source=str(ranges_path))
+        finally:
+            executor.close()
+        elapsed = time.perf_counter() - started
+        made.write(sa.contents(result, ["crossing-sim", *sys.argv[1:]],
+                               _read_text(ranges_path), str(ranges_path)))
+        figures = pngs(sensitivity_figures(result))
+        made.write(figures)
+        made.place()
+    chart = target / next(iter(figures))
     if as_json:
         click.echo(json.dumps({"method": method, "ranking": result.ranking(),
                                "runs": result.runs, "results": str(target)}, indent=2))

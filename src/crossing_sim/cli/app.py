@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from crossing_sim.cli.common import CONTEXT, UserError
+from crossing_sim.interrupt import command_runs
 
 __all__ = ["app", "page_path", "server_command", "wait_until_up"]
 
@@ -75,27 +76,28 @@ def app(port: int, no_browser: bool) -> None:
     if importlib.util.find_spec("streamlit") is None:
         raise UserError("the app needs Streamlit: pip install 'crossing-sim[app]' "
                         "(from a clone: pip install -e '.[app]')")
-    url = f"http://{HOST}:{port}"
-    # stopped by a signal (not only Ctrl-C), stop the server too
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    # the server's own banner would repeat the address printed below; its log stays on stderr
-    process = subprocess.Popen(server_command(port), stdout=subprocess.DEVNULL)
-    try:
-        if not wait_until_up(url, process):
-            process.terminate()
-            code = process.wait()
-            raise UserError(f"the app's server did not start on {url} (exit code {code}); "
-                            f"is the port taken? try --port {port + 1}")
-        click.echo(f"crossing-sim app: {url} (Ctrl-C to stop)")
-        if not no_browser:
-            webbrowser.open(url)
-        process.wait()
-    except KeyboardInterrupt:
-        click.echo("stopped")
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with command_runs():  # Ctrl-C stops the server (crossing_sim.interrupt)
+        url = f"http://{HOST}:{port}"
+        # stopped by a signal (not only Ctrl-C), stop the server too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        # the server's own banner would repeat the address printed below; its log stays on stderr
+        process = subprocess.Popen(server_command(port), stdout=subprocess.DEVNULL)
+        try:
+            if not wait_until_up(url, process):
+                process.terminate()
+                code = process.wait()
+                raise UserError(f"the app's server did not start on {url} (exit code {code}); "
+                                f"is the port taken? try --port {port + 1}")
+            click.echo(f"crossing-sim app: {url} (Ctrl-C to stop)")
+            if not no_browser:
+                webbrowser.open(url)
+            process.wait()
+        except KeyboardInterrupt:
+            click.echo("stopped")
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

@@ -19,6 +19,7 @@ from crossing_sim.experiment.executors import (
     max_jobs,
 )
 from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.interrupt import command_runs
 
 if TYPE_CHECKING:
     from crossing_sim.scenario.loading import Resolved
@@ -82,15 +83,33 @@ def friendly(command: F) -> F:
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            with command_runs():  # Ctrl-C raises KeyboardInterrupt here (crossing_sim.interrupt)
+                return command(*args, **kwargs)
         except CrossingSimError as exc:
             raise UserError(one_line(exc.for_cli(FLAGS))) from None
         except KeyboardInterrupt:
             _interrupted("interrupted; nothing half-written was kept")
         except Interrupted as exc:
             _interrupted(f"interrupted: {exc}")
+        except Exception as exc:
+            if _from_ctrl_c(exc):  # e.g. an import interrupted inside __set_name__
+                _interrupted("interrupted; nothing half-written was kept")
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _from_ctrl_c(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by a KeyboardInterrupt that Python turned into another
+    error on its way out."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _interrupted(line: str) -> None:

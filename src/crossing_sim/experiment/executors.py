@@ -27,7 +27,7 @@ from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_FORKED_STUDY", "SMALL_STUDY", "DaskExecutor",
            "Executor", "PoolExecutor", "SerialExecutor", "choose_executor", "make_executor",
-           "max_jobs", "small_study", "start_method"]
+           "max_jobs", "small_study", "start_method", "start_pool"]
 
 
 class Executor(Protocol):
@@ -90,6 +90,58 @@ def start_method() -> str:
     return "spawn"
 
 
+def start_pool(workers: int, initializer: Callable[[], None],
+               start: str | None = None) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes, every one started at once (``start``: ``fork`` or
+    ``spawn``, by default :func:`start_method`), each running ``initializer`` first.
+
+    A worker is silent to Ctrl-C from its first instruction (the main process stops the
+    pool): it starts with SIGINT blocked (inherited from this thread, which blocks it while
+    it starts them), then ignores it and lets go of the block. A Ctrl-C meanwhile is only
+    held back: this process gets it when the workers are started.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_silent_then,
+                               initargs=(initializer,),
+                               mp_context=multiprocessing.get_context(start or start_method()))
+    try:
+        with _ctrl_c_held():
+            for _ in range(workers):  # each submit starts one worker (none is idle yet)
+                pool.submit(os.getpid)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    return pool
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold SIGINT back in this thread for the block (where signal masks exist), else ignore
+    it there (in the main thread)."""
+    if hasattr(signal, "pthread_sigmask"):
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        return
+    quiet = threading.current_thread() is threading.main_thread()  # pragma: no cover
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
+    try:
+        yield
+    finally:
+        if quiet:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _silent_then(initializer: Callable[[], None]) -> None:
+    """In a worker, first: ignore Ctrl-C, let go of the block it started with, then the
+    pool's own initializer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    initializer()
+
+
 class PoolExecutor:
     """A pool of local worker processes (the default: one per core).
 
@@ -111,22 +163,7 @@ class PoolExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        """A pool with every worker started at once, with Ctrl-C ignored meanwhile: a worker
-        inherits that from its first instruction, so a Ctrl-C while it is still importing
-        leaves it silent (the main process stops the pool)."""
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context(self._start or start_method()),
-            initializer=_start_worker)
-        quiet = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if quiet else None
-        try:
-            for _ in range(self.workers):  # each submit starts one worker (none is idle yet)
-                pool.submit(os.getpid)
-        finally:
-            if quiet:
-                signal.signal(signal.SIGINT, previous)
-        return pool
+        return start_pool(self.workers, _start_worker, self._start)
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:

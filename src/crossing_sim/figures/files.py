@@ -2,7 +2,8 @@
 
 :func:`figures` chooses and draws the figures of a folder (with notes for the reader, e.g.
 which points of a large sweep were drawn); :func:`write_figures` saves them, by default in
-``FOLDER/figures/``; :func:`write_pngs` saves figures drawn elsewhere (the analyses') as PNG.
+``FOLDER/figures/``; :func:`pngs` and :func:`write_pngs` save figures drawn elsewhere (the
+analyses') as PNG.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from crossing_sim.figures.sweeps import factor_axis, sweep, value_key
 from crossing_sim.results.reader import FORMATS, PointResult, Results, load_results
 from crossing_sim.results.store import safe_name, write_atomic
 
-__all__ = ["KINDS", "PNG_DPI", "SCENARIO_KINDS", "figures", "write_figures", "write_pngs"]
+__all__ = ["KINDS", "PNG_DPI", "SCENARIO_KINDS", "figures", "pngs", "write_figures",
+           "write_pngs"]
 
 #: The figures of one or more scenarios (a folder's points, overlaid or side by side).
 SCENARIO_KINDS: Final[dict[str, Callable[..., Figure]]] = {
@@ -144,14 +146,21 @@ def _selection(results: Results, points: Sequence[int]) -> tuple[list[PointResul
                     "choose others with --point N")
 
 
+def pngs(drawn: Mapping[str, Figure], dpi: int = PNG_DPI) -> dict[str, bytes]:
+    """Each figure as the bytes of ``NAME.png``, by file name, in the order given."""
+    files = {}
+    for name, fig in drawn.items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        files[f"{name}.png"] = buffer.getvalue()
+    return files
+
+
 def write_pngs(drawn: Mapping[str, Figure], folder: Path, dpi: int = PNG_DPI) -> list[Path]:
     """Save each figure as ``folder/NAME.png`` (written whole or not at all); the folder
     exists already. Returns the files, in the order given."""
     written = []
-    for name, fig in drawn.items():
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi)
-        path = folder / f"{name}.png"
-        write_atomic(path, buffer.getvalue())
-        written.append(path)
+    for name, data in pngs(drawn, dpi).items():
+        write_atomic(folder / name, data)
+        written.append(folder / name)
     return written

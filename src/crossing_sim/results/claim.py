@@ -9,6 +9,10 @@ A new folder is built as a hidden sibling (``.NAME.new-PID-RANDOM``: the lock, t
 the resolved scenario, an empty ``batches/``) and renamed into place, so a kill at any instant
 leaves either no folder or a whole one that resumes. What a killed writer left behind (its
 temporary files, an abandoned sibling) is removed by the next writer that holds the claim.
+
+A folder written all at the end (an analysis's: :func:`build`) is built the same way, for as
+long as its work lasts, in ``.NAME.new``: one name per folder, so that its lock
+(``.NAME.new/.lock``) is the claim a second writer of the folder finds held.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 import secrets
 import shutil
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,14 +30,15 @@ from filelock import FileLock, Timeout
 
 from crossing_sim.errors import ResultsError, param
 
-__all__ = ["HOLDER_NAME", "LOCK_NAME", "Claim", "claim", "clean_stale", "create",
-           "is_leftover"]
+__all__ = ["HOLDER_NAME", "LOCK_NAME", "Build", "Claim", "build", "claim", "clean_stale",
+           "create", "is_leftover"]
 
 #: The lock file and who holds it, inside ``batches/`` (the folder's own listing stays clean).
 LOCK_NAME = ".lock"
 HOLDER_NAME = ".holder.json"
 _TMP = ".tmp-"  # what :func:`crossing_sim.results.store.write_atomic` names its temporary files
 _NEW = ".new-"  # a folder being built
+_BUILD = ".new"  # a folder being built for as long as its work lasts (:func:`build`)
 
 
 class Claim:
@@ -101,27 +106,127 @@ def create(folder: Path, files: Mapping[str, bytes]) -> Claim | None:
     try:
         (building / "batches").mkdir()
         held = _lock(building / "batches", folder)
-        for name, data in files.items():
-            with (building / name).open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        _fsync_dir(building)
-        try:
-            os.rename(building, folder)  # replaces an empty folder; fails on any other
-        except OSError as exc:
-            if folder.exists():
-                held.release()
-                shutil.rmtree(building, ignore_errors=True)
-                return None
-            raise ResultsError(f"{folder}: cannot be created: {exc.strerror}") from None
-        _fsync_dir(folder.parent)
+        _write_files(building, files)
+        if not _rename(building, folder):
+            held.release()
+            shutil.rmtree(building, ignore_errors=True)
+            return None
         return held
     except BaseException:
         if held is not None:
             held.release()
         shutil.rmtree(building, ignore_errors=True)
         raise
+
+
+def _write_files(where: Path, files: Mapping[str, bytes]) -> None:
+    for name, data in files.items():
+        with (where / name).open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _rename(building: Path, folder: Path) -> bool:
+    """Rename a whole folder into place: False if ``folder`` exists and holds something."""
+    _fsync_dir(building)
+    try:
+        os.rename(building, folder)  # replaces an empty folder; fails on any other
+    except OSError as exc:
+        if folder.exists():
+            return False
+        raise ResultsError(f"{folder}: cannot be created: {exc.strerror}") from None
+    _fsync_dir(folder.parent)
+    return True
+
+
+def _refuse_taken(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
+                           f"never overwritten: choose another {param('out')}")
+
+
+class Build:
+    """A folder being built in its hidden sibling :attr:`path` (``.NAME.new``), claimed, until
+    :meth:`place` renames it into place whole; leaving the ``with`` block without placing it
+    (an error, Ctrl-C) removes it. Made by :func:`build`."""
+
+    def __init__(self, folder: Path, path: Path, held: Claim) -> None:
+        self.folder = folder
+        self.path = path
+        self._claim = held
+        self._open = True
+
+    def __enter__(self) -> Build:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._open:
+            self.abandon()
+
+    def write(self, files: Mapping[str, bytes]) -> None:
+        """Add ``files`` (name: contents); a full or read-only disk is a ResultsError."""
+        try:
+            _write_files(self.path, files)
+        except OSError as exc:
+            raise ResultsError(f"{self.folder}: cannot save results: {exc.strerror}; "
+                               "nothing was kept: fix that, then run the same command "
+                               "again") from None
+
+    def place(self) -> None:
+        """Rename the folder into place, whole, and let go of it."""
+        try:
+            if not _rename(self.path, self.folder):
+                raise ResultsError(
+                    f"{self.folder} was made by another process meanwhile; an earlier result "
+                    f"is never overwritten: choose another {param('out')}")
+        except BaseException:
+            self.abandon()
+            raise
+        self._open = False
+        for name in (LOCK_NAME, HOLDER_NAME):  # what only the building needed
+            (self.folder / name).unlink(missing_ok=True)
+        self._claim.release()
+
+    def abandon(self) -> None:
+        """Remove the unfinished folder and let go of it."""
+        self._open = False
+        shutil.rmtree(self.path, ignore_errors=True)
+        self._claim.release()
+
+
+def build(folder: Path) -> Build:
+    """Claim ``folder``, to be written all at once at the end (:class:`Build`).
+
+    ResultsError, before any work is done, if the folder holds anything, another process is
+    building it (naming that process), or it cannot be made. What killed builders left (of
+    this folder, or abandoned ``.*.new`` siblings beside it) is removed.
+    """
+    building = folder.parent / f".{folder.name}{_BUILD}"
+    try:
+        for _ in range(5):  # its holder may place or remove it meanwhile
+            _refuse_taken(folder)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            building.mkdir(exist_ok=True)
+            try:
+                held = _lock(building, folder)
+            except FileNotFoundError:
+                continue
+            try:
+                _refuse_taken(folder)  # placed by the writer we waited for
+                for path in building.iterdir():  # a killed builder's files
+                    if path.name not in (LOCK_NAME, HOLDER_NAME):
+                        shutil.rmtree(path) if path.is_dir() else path.unlink()
+                _remove_abandoned(p for p in folder.parent.glob(f".*{_BUILD}")
+                                  if p != building)
+            except BaseException:
+                held.release()
+                raise
+            return Build(folder, building, held)
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
+    raise ResultsError(f"{folder}: other processes keep making and removing it; "
+                       f"choose another {param('out')}")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -153,7 +258,12 @@ def clean_stale(folder: Path) -> int:
                 if _TMP in path.name and path.is_file():
                     path.unlink(missing_ok=True)
                     removed += 1
-    for sibling in folder.parent.glob(f".{folder.name}{_NEW}*"):
+    return removed + _remove_abandoned(folder.parent.glob(f".{folder.name}{_BUILD}*"))
+
+
+def _remove_abandoned(siblings: Iterable[Path]) -> int:
+    removed = 0
+    for sibling in siblings:
         if sibling.is_dir() and _abandoned(sibling):
             shutil.rmtree(sibling, ignore_errors=True)
             removed += 1
@@ -163,13 +273,17 @@ def clean_stale(folder: Path) -> int:
 def _abandoned(building: Path) -> bool:
     """Whether a half-built folder's writer is gone: its process has ended, or it has let go
     of the folder's lock."""
+    if building.name.endswith(_BUILD):  # built by :func:`build`: only its lock tells
+        return _free(building / LOCK_NAME)
     try:
         pid = int(building.name.rsplit(_NEW, 1)[1].split("-")[0])
     except (IndexError, ValueError):
         return False  # not a name this module makes: leave it alone
-    if not _running(pid):
-        return True
-    path = building / "batches" / LOCK_NAME
+    return not _running(pid) or _free(building / "batches" / LOCK_NAME)
+
+
+def _free(path: Path) -> bool:
+    """Whether the lock file ``path`` exists and nobody holds it."""
     if not path.exists():
         return False  # still being built
     lock = FileLock(str(path), timeout=0, thread_local=False)

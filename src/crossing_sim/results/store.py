@@ -37,8 +37,8 @@ __all__ = [
     "Store",
     "batch_name",
     "default_run_dir",
+    "json_bytes",
     "named_with",
-    "new_folder",
     "safe_name",
     "write_atomic",
     "write_json",
@@ -75,22 +75,14 @@ def safe_name(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "run"
 
 
-def new_folder(folder: Path) -> None:
-    """Create ``folder`` for a new result; one that holds anything is never written to."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise ResultsError(f"{folder} already exists and is not empty; an earlier result is "
-                           f"never overwritten: choose another {param('out')}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ResultsError(f"{folder}: cannot be used for results: {exc.strerror}") from None
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, _json_bytes(data))
+    write_atomic(path, json_bytes(data))
 
 
-def _json_bytes(data: Any) -> bytes:
+def json_bytes(data: Any) -> bytes:
+    """``data`` as the JSON files of a results folder hold it (see :func:`json_text`)."""
     return (json_text(data) + "\n").encode()
 
 
@@ -175,7 +167,7 @@ class Store:
         entry = {**manifest, "spec": spec, "status": "running",
                  **provenance(REPLICATION_SEEDING if spec.get("paired", True)
                               else INDEPENDENT_SEEDING)}
-        contents = {"manifest.json": _json_bytes(entry), **(files or {})}
+        contents = {"manifest.json": json_bytes(entry), **(files or {})}
         try:
             for _ in range(5):  # another writer may make or empty the folder meanwhile
                 if self.folder.exists() or self.folder.is_symlink():
