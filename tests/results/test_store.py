@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import TINY
+from conftest import BASELINE, TINY
 from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.design import Design, parse_vary
 from crossing_sim.experiment.executors import SerialExecutor
@@ -167,6 +167,7 @@ def test_the_tables_are_written_in_one_pass_over_the_batches(
         assert np.array_equal(data["bands"][2], np.quantile(
             series, (0.05, 0.25, 0.5, 0.75, 0.95), axis=0).transpose(1, 0, 2))
         assert np.array_equal(data["mean"][2], series.mean(axis=0))
+        assert data["band_width"].tolist() == [1, 1, 1, 1]  # exact
     assert not list(folder.rglob("*.tmp-*"))
 
 
@@ -227,3 +228,20 @@ def test_the_rows_kept_of_a_batch_hold_no_series(study: tuple) -> None:
     _, plan, _ = study
     rows = pack(run_batch(plan.scenarios[0], 5, Task(0, 0, 3))).rows()
     assert set(rows) == {*ROW_FIELDS, "point", "trips"}
+
+
+def test_a_fine_grid_s_bands_say_how_far_off_they_may_be(tmp_path: Path) -> None:
+    """On a 1 s grid the counts no longer fit the counters' budget: the bands are binned,
+    series.npz says the bin width, and every band is within half a bin of numpy's."""
+    prepared = prepare(BASELINE, ["series_step=1s"], seed=3)
+    plan = Plan([prepared[0].scenario], 3, 16)
+    folder = tmp_path / "fine"
+    execute(prepared, plan, spec_of("run", prepared, plan, [], Design()), SerialExecutor(),
+            folder)
+    series = np.concatenate([b["series"] for b in Store(folder).saved(with_series=True)])
+    with np.load(folder / "series.npz") as data:
+        (width,) = data["band_width"].tolist()
+        exact = np.quantile(series, (0.05, 0.25, 0.5, 0.75, 0.95), axis=0).transpose(1, 0, 2)
+        assert width > 1
+        assert np.abs(data["bands"][0] - exact).max() <= (width - 1) / 2 + 1e-9
+        assert np.array_equal(data["mean"][0], series.mean(axis=0))

@@ -87,6 +87,7 @@ class _Bands:
         self.t: Any = np.empty(0)
         self.point = -1
         self.counter: CountBands | None = None
+        self.widths: list[int] = []  # each point's bin width: 1 where its bands are exact
 
     def add(self, point: int, t: Any, series: Any) -> None:
         if point != self.point:
@@ -110,6 +111,7 @@ class _Bands:
                 for name in shapes}
         self.arrays["bands"][self.point] = self.counter.quantiles(BAND_LEVELS).transpose(1, 0, 2)
         self.arrays["mean"][self.point] = self.counter.mean()
+        self.widths.append(self.counter.width)
         self.counter = None
 
     def write(self, path: Path, start_clock: int) -> None:
@@ -118,6 +120,7 @@ class _Bands:
         for array in self.arrays.values():
             array.flush()
         small = {"t": self.t, "names": np.array(Series.NAMES),
+                 "band_width": np.array(self.widths, dtype=np.int64),
                  "levels": np.array(BAND_LEVELS), "start_clock": np.int64(start_clock)}
         with open_atomic(path) as handle, \
                 zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
