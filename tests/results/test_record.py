@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import invoke
 from crossing_sim import (
@@ -17,7 +20,7 @@ from crossing_sim import (
     scenario_from_dict,
     simulate,
 )
-from crossing_sim.model.fates import FATES
+from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.results.batches import Batch, pack
 from crossing_sim.results.record import (
     MEASURED,
@@ -25,6 +28,8 @@ from crossing_sim.results.record import (
     REPLICATION_COLUMNS,
     ROW_FIELDS,
     measure,
+    replication_lines,
+    trip_lines,
 )
 
 
@@ -97,3 +102,55 @@ def test_people_still_queued_when_the_gate_closes() -> None:
     m = one_night(close="21:02", closing="cut_off")
     assert m["queued_at_closing"] == 1  # the third person had not reached the table
     assert m["utilisation"] == pytest.approx(1.0)  # busy the whole two minutes
+
+
+def _csv_of(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def _cell(value: float, kind: str) -> str:
+    """How replications.csv writes a number of each kind (NaN: an empty cell)."""
+    if kind == "count":
+        return str(int(value))
+    return "" if np.isnan(value) else f"{value:.{6 if kind == 'share' else 3}f}"
+
+
+maybe_nan = st.floats(-1e5, 1e5) | st.just(float("nan"))
+
+
+@settings(max_examples=50)
+@given(st.integers(1, 6), st.integers(1, 1000), st.data())
+def test_the_lines_are_what_csv_writes_cell_by_cell(nights: int, expected: int,
+                                                     data: st.DataObject) -> None:
+    """replication_lines and trip_lines format a line in one step: the same text as
+    csv.writer over each cell formatted alone, NaN as an empty cell."""
+    ints = st.integers(0, expected)
+    fates = np.array(data.draw(st.lists(st.lists(ints, min_size=len(FATES),
+                                                 max_size=len(FATES)),
+                                        min_size=nights, max_size=nights)), dtype=np.int64)
+    batch: dict[str, object] = {"replication": np.arange(nights), "fates": fates}
+    for c in MEASURED:
+        values = data.draw(st.lists(ints if c.kind == "count" else maybe_nan,
+                                    min_size=nights, max_size=nights))
+        batch[c.name] = np.array(values, dtype=np.int64 if c.kind == "count" else float)
+    crossed = fates[:, int(Fate.CROSSED)]
+    expected_rows = []
+    for i in range(nights):
+        row: list[object] = [3, i, int(crossed[i]), f"{crossed[i] / expected:.6f}",
+                             *fates[i].tolist()]
+        for c in RECORD:
+            value = c.derive(int(crossed[i]), {k: v[i] for k, v in batch.items()
+                                               if k != "fates"}) if c.derive else \
+                batch[c.name][i]  # type: ignore[index]
+            row.append(_cell(float(value), c.kind))
+        expected_rows.append(row)
+    assert "".join(replication_lines(3, batch, expected)) == _csv_of(expected_rows)
+    trips = np.array(data.draw(st.lists(st.tuples(st.integers(0, nights), st.integers(0, 9),
+                                                  st.floats(0, 1e4), maybe_nan,
+                                                  st.integers(0, 60)), max_size=8)),
+                     dtype=float).reshape(-1, 5)
+    assert "".join(trip_lines(3, trips)) == _csv_of(
+        [[3, int(t[0]), int(t[1]), _cell(t[2], "time"), _cell(t[3], "time"), int(t[4])]
+         for t in trips])

@@ -7,7 +7,7 @@ summary rows take the mean of each count. Add a number here and it travels every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -20,7 +20,7 @@ from crossing_sim.results.quantiles import linear_quantile
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["MEASURED", "RECORD", "REPLICATION_COLUMNS", "ROW_FIELDS", "TRIP_COLUMNS",
-           "TRIP_FIELDS", "Column", "measure", "replication_rows", "trip_rows"]
+           "TRIP_FIELDS", "Column", "measure", "replication_lines", "trip_lines"]
 
 
 @dataclass(frozen=True)
@@ -139,36 +139,35 @@ def _busiest_hour(ends: FloatArray, people: IntArray, start_clock: int) -> float
     return float((first + int(np.argmax(counts))) * 60 - start_clock)
 
 
-def replication_rows(point: int, batch: Mapping[str, Any],
-                     expected: int) -> Iterator[tuple[str, ...]]:
-    """The lines of replications.csv for one batch: each night's fates and record, formatted
-    a column at a time (the numbers of a whole batch at once)."""
+#: How each kind of column is written: counts whole, times and minutes to the thousandth.
+_FORMS: Final = {"count": "%d", "time": "%.3f", "minutes": "%.3f", "share": "%.6f"}
+
+
+def replication_lines(point: int, batch: Mapping[str, Any], expected: int) -> list[str]:
+    """The lines of replications.csv for one batch (as ``csv.writer`` writes them, ``\r\n``
+    at the end): each night's fates and record, a line formatted in one step."""
     fates = np.asarray(batch["fates"])
     crossed = fates[:, int(Fate.CROSSED)]
-    columns: list[list[str]] = [[str(point)] * crossed.size,
-                                _counts(batch["replication"]), _counts(crossed),
-                                [f"{c / expected:.6f}" for c in crossed.tolist()],
-                                *(_counts(fates[:, f]) for f in range(fates.shape[1]))]
+    columns = [np.asarray(batch["replication"]).tolist(), crossed.tolist(),
+               (crossed / expected).tolist(), *fates.T.tolist()]
+    forms = ["%d", "%d", "%.6f", *["%d"] * fates.shape[1]]
     for c in RECORD:
-        values = np.asarray(c.derive(crossed, batch) if c.derive else batch[c.name])
-        columns.append(_counts(values) if c.kind == "count" else
-                       _formatted(values, "{:.6f}" if c.kind == "share" else "{:.3f}"))
-    return zip(*columns, strict=True)
+        columns.append(np.asarray(c.derive(crossed, batch) if c.derive else batch[c.name],
+                                  dtype=np.int64 if c.kind == "count" else np.float64).tolist())
+        forms.append(_FORMS[c.kind])
+    return _lines(f"{point}," + ",".join(forms), columns)
 
 
-def trip_rows(point: int, trips: Any) -> Iterator[tuple[str, ...]]:
+def trip_lines(point: int, trips: Any) -> list[str]:
     """The lines of trips.csv from a batch's trip table."""
     table = np.asarray(trips)
-    return zip([str(point)] * len(table), _counts(table[:, 0]), _counts(table[:, 1]),
-               _formatted(table[:, 2], "{:.3f}"), _formatted(table[:, 3], "{:.3f}"),
-               _counts(table[:, 4]), strict=True)
+    columns = [table[:, i].astype(np.int64).tolist() for i in (0, 1)]
+    columns += [table[:, 2].tolist(), table[:, 3].tolist(), table[:, 4].astype(np.int64).tolist()]
+    return _lines(f"{point},%d,%d,%.3f,%.3f,%d", columns)
 
 
-def _counts(values: Any) -> list[str]:
-    return [str(v) for v in np.asarray(values).astype(np.int64).tolist()]
-
-
-def _formatted(values: Any, form: str) -> list[str]:
-    """Each number with ``form``; NaN (not measured) as an empty cell."""
-    text = form.format
-    return ["" if v != v else text(v) for v in np.asarray(values, dtype=np.float64).tolist()]
+def _lines(form: str, columns: list[list[Any]]) -> list[str]:
+    """One line a row of ``columns`` in ``form``; a NaN (not measured) as an empty cell."""
+    form += "\r\n"
+    lines = [form % row for row in zip(*columns, strict=True)]
+    return [line.replace("nan", "") if "nan" in line else line for line in lines]

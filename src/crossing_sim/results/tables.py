@@ -24,8 +24,8 @@ from crossing_sim.results.quantiles import CountBands
 from crossing_sim.results.record import (
     REPLICATION_COLUMNS,
     TRIP_COLUMNS,
-    replication_rows,
-    trip_rows,
+    replication_lines,
+    trip_lines,
 )
 
 __all__ = ["BAND_LEVELS", "write_tables"]
@@ -60,8 +60,8 @@ def _write_rows(batches: Iterable[Mapping[str, Any]], reps: IO[str], trips: IO[s
     for batch in batches:
         point = int(batch["point"])
         held.setdefault(point, []).append(batch["replication"])
-        rep_writer.writerows(replication_rows(point, batch, expected[point]))
-        trip_writer.writerows(trip_rows(point, batch["trips"]))
+        reps.writelines(replication_lines(point, batch, expected[point]))
+        trips.writelines(trip_lines(point, batch["trips"]))
         bands.add(point, batch["series_t"], batch["series"])
     return held
 
