@@ -16,7 +16,15 @@ import numpy as np
 
 from crossing_sim.arrays import FloatArray, SeriesArray
 
-__all__ = ["CountBands", "lerp", "linear_quantile", "sorted_quantiles"]
+__all__ = ["CountBands", "lerp", "linear_quantile", "order_statistics", "sorted_quantiles"]
+
+
+def order_statistics(n: int, q: float) -> tuple[int, int, float]:
+    """Where numpy's linear method finds the ``q`` quantile of ``n`` sorted values: between
+    the ``lo``-th and ``hi``-th (from 0), a fraction ``g`` of the way."""
+    h = (n - 1) * q
+    lo = math.floor(h)
+    return lo, min(lo + 1, n - 1), h - lo
 
 
 def lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
@@ -27,31 +35,28 @@ def lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
     return out
 
 
-def linear_quantile(x: FloatArray, q: float) -> float:
-    """``np.quantile(x, q)`` (``x`` non-empty, without NaN), from two order statistics."""
-    n = x.size
-    h = (n - 1) * q
-    lo = math.floor(h)
-    hi = min(lo + 1, n - 1)
-    part = np.partition(x, (lo, hi))
-    a, b, g = float(part[lo]), float(part[hi]), h - lo
+def _lerp(a: float, b: float, g: float) -> float:
+    """:func:`lerp` of two numbers."""
     diff = b - a
     return b - diff * (1 - g) if g >= 0.5 else a + diff * g
+
+
+def linear_quantile(x: FloatArray, q: float) -> float:
+    """``np.quantile(x, q)`` (``x`` non-empty, without NaN), from two order statistics."""
+    lo, hi, g = order_statistics(x.size, q)
+    part = np.partition(x, (lo, hi))
+    return _lerp(float(part[lo]), float(part[hi]), g)
 
 
 def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float]:
     """``np.quantile(x, levels)`` from ``x`` already sorted (several levels, one sort); NaN
     for all if ``x`` holds NaN (it sorts last), as numpy gives."""
-    n = ordered.size
     if math.isnan(ordered[-1]):
         return [math.nan] * len(levels)
     out = []
     for q in levels:
-        h = (n - 1) * q
-        lo = math.floor(h)
-        a, b, g = float(ordered[lo]), float(ordered[min(lo + 1, n - 1)]), h - lo
-        diff = b - a
-        out.append(b - diff * (1 - g) if g >= 0.5 else a + diff * g)
+        lo, hi, g = order_statistics(ordered.size, q)
+        out.append(_lerp(float(ordered[lo]), float(ordered[hi]), g))
     return out
 
 
@@ -151,24 +156,20 @@ class CountBands:
             ordered = np.sort(np.concatenate(self.kept), axis=0)
             rows = []
             for q in levels:
-                h = (self.nights - 1) * q
-                lo = math.floor(h)
-                a = ordered[lo].astype(np.float64)
-                b = ordered[min(lo + 1, self.nights - 1)].astype(np.float64)
-                rows.append(lerp(a, b, np.full(self.cells, h - lo)))
+                lo, hi, g = order_statistics(self.nights, q)
+                rows.append(lerp(ordered[lo].astype(np.float64),
+                                 ordered[hi].astype(np.float64), np.full(self.cells, g)))
             return np.array(rows).reshape(len(levels), *self.shape)
         out = np.empty((len(levels), self.cells))
         middle = (self.width - 1) / 2
         for first in range(0, self.cells, chunk):  # a chunk of cells at a time: little memory
             below = np.cumsum(self.counts[first:first + chunk], axis=1)  # nights <= each bin
             for i, q in enumerate(levels):
-                h = (self.nights - 1) * q
-                lo = math.floor(h)
-                hi = min(lo + 1, self.nights - 1)
+                lo, hi, g = order_statistics(self.nights, q)
                 # the k-th smallest value (from 0) is in the first bin holding more than k
                 a = (below <= lo).sum(axis=1) * self.width + middle
                 b = (below <= hi).sum(axis=1) * self.width + middle
                 out[i, first:first + chunk] = lerp(a.astype(np.float64), b.astype(np.float64),
-                                                   np.full(a.size, h - lo))
+                                                   np.full(a.size, g))
         result: FloatArray = out.reshape(len(levels), *self.shape)
         return result
