@@ -7,6 +7,7 @@ by pytest as usual.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,9 @@ def invoke(*args: str) -> tuple[int, str, str]:
     """Run ``crossing-sim ARGS`` in this process: exit code, stdout, stderr."""
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr
+
+
+def exit_code(pid: int) -> int:
+    """Wait for a forked child and return its exit code (negative: the signal that ended it)."""
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)

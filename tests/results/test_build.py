@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TINY
+from conftest import TINY, exit_code
 from crossing_sim.analysis import sensitivity as sa
 from crossing_sim.analysis.parameters import read_ranges
 from crossing_sim.errors import ResultsError
@@ -108,16 +108,11 @@ def _attempt(analysis: sa.Sensitivity, folder: Path) -> int:
     return pid
 
 
-def _finish(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_killed_at_random_moments_leaves_nothing_or_the_whole_folder(
         tmp_path: Path, analysis: sa.Sensitivity) -> None:
     started = time.monotonic()
-    assert _finish(_attempt(analysis, tmp_path / "whole")) == 10
+    assert exit_code(_attempt(analysis, tmp_path / "whole")) == 10
     took = time.monotonic() - started
     whole = {name: (tmp_path / "whole" / name).read_bytes() for name in sa.FILES}
 
@@ -131,7 +126,7 @@ def test_killed_at_random_moments_leaves_nothing_or_the_whole_folder(
             pid = _attempt(analysis, folder)
             time.sleep(float(rng.uniform(0, 1.2 * took)))
             os.kill(pid, signal.SIGKILL)
-            code = _finish(pid)
+            code = exit_code(pid)
             if code != -signal.SIGKILL:
                 assert code == 10, code
                 break

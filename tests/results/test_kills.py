@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TINY
+from conftest import TINY, exit_code
 from crossing_sim.experiment.design import Design
 from crossing_sim.experiment.executors import SerialExecutor
 from crossing_sim.experiment.run import Plan
@@ -46,11 +46,6 @@ def _attempt(study: tuple, folder: Path) -> int:
     return pid
 
 
-def _finish(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 def test_killed_at_random_moments_then_resumed(tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     prepared = prepare(tmp_path / "tiny.toml", seed=9)
@@ -58,7 +53,7 @@ def test_killed_at_random_moments_then_resumed(tmp_path: Path) -> None:
     study = (prepared, plan, spec_of("run", prepared, plan, [], Design()))
 
     started = time.monotonic()
-    assert _finish(_attempt(study, tmp_path / "whole")) == 10
+    assert exit_code(_attempt(study, tmp_path / "whole")) == 10
     took = time.monotonic() - started
 
     rng = np.random.default_rng(np.random.SeedSequence(2018))
@@ -73,7 +68,7 @@ def test_killed_at_random_moments_then_resumed(tmp_path: Path) -> None:
             first = rng.random() < 0.5
             time.sleep(float(rng.uniform(0, 0.01 if first else 1.1 * took)))
             os.kill(pid, signal.SIGKILL)
-            code = _finish(pid)
+            code = exit_code(pid)
             if code != -signal.SIGKILL:
                 assert code in (10, 11, 12), code
                 outcomes[{10: "new", 11: "resume", 12: "complete"}[code]] += 1
@@ -87,7 +82,7 @@ def test_killed_at_random_moments_then_resumed(tmp_path: Path) -> None:
                 assert (folder / "scenario.toml").is_file()
                 json.loads((folder / "manifest.json").read_text())
         if code != 12:  # finished by the last attempt; once more only finds it complete
-            assert _finish(_attempt(study, folder)) == 12
+            assert exit_code(_attempt(study, folder)) == 12
         for name in TABLES:
             assert (folder / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
         assert not list(folder.rglob("*.tmp-*"))

@@ -8,6 +8,7 @@ analyses') as PNG.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -62,34 +63,34 @@ def figures(results: Results, kind: str = "all", compare: Sequence[Results] = ()
         if compare and kind == "sweep":
             raise ResultsError("the sweep figure shows one sweep; leave out "
                                f"{param('compare')}")
-        try:
-            out["sweep"] = sweep(results)
-        except ResultsError as exc:
-            if kind == "sweep":
-                raise
-            notes.append(f"no sweep figure: {exc}")
+        _draw(out, notes, "sweep", "sweep", kind == "sweep", lambda: sweep(results))
     if kind == "difference" or (kind == "all" and not compare and any(
             p.summary.get("difference") for p in results.points)):
-        try:
-            out["difference"] = difference(results)
-        except ResultsError as exc:
-            if kind == "difference":
-                raise
-            notes.append(f"no difference figure: {exc}")
+        _draw(out, notes, "difference", "difference", kind == "difference",
+              lambda: difference(results))
     if kind in ("sweep", "difference"):
         return out, notes
     cases, note = _selection(results, points)
     notes += [note] if note else []
     cases += [p for other in compare for p in other.points]
     for name, function in SCENARIO_KINDS.items():
-        if kind == name:
-            out[name + suffix] = function(*cases)
-        elif kind == "all":
-            try:
-                out[name + suffix] = function(*cases)
-            except ResultsError as exc:  # e.g. no bus carried anyone: draw the others
-                notes.append(f"no {name} figure: {exc}")
+        if kind in (name, "all"):
+            _draw(out, notes, name + suffix, name, kind == name,
+                  functools.partial(function, *cases))
     return out, notes
+
+
+def _draw(out: dict[str, Figure], notes: list[str], key: str, name: str, asked: bool,
+          draw: Callable[[], Figure]) -> None:
+    """Draw one figure into ``out[key]``. One asked for by name fails with its reason; one
+    of ``all`` that cannot be drawn (e.g. no bus carried anyone) becomes a note, and the
+    others are drawn."""
+    try:
+        out[key] = draw()
+    except ResultsError as exc:
+        if asked:
+            raise
+        notes.append(f"no {name} figure: {exc}")
 
 
 def write_figures(folder: str | Path, kind: str = "all", fmt: str = "png",

@@ -8,13 +8,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["open_atomic", "temporary_name", "write_atomic"]
+__all__ = ["TMP_MARK", "open_atomic", "temporary_name", "write_atomic"]
+
+#: What every temporary file's name holds (a killed writer's leftovers are found by it).
+TMP_MARK = ".tmp-"
 
 
 def temporary_name(path: Path) -> Path:
     """Where ``path`` is written before it is renamed (a killed writer's leftover is cleaned
     by :func:`crossing_sim.results.claim.clean_stale`)."""
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
 
 
 @contextmanager

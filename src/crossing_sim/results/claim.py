@@ -29,6 +29,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from crossing_sim.errors import ResultsError, param
+from crossing_sim.results.atomic import TMP_MARK, temporary_name
 
 __all__ = ["HOLDER_NAME", "LOCK_NAME", "Build", "Claim", "build", "claim", "clean_stale",
            "create", "is_leftover"]
@@ -36,7 +37,6 @@ __all__ = ["HOLDER_NAME", "LOCK_NAME", "Build", "Claim", "build", "claim", "clea
 #: The lock file and who holds it, inside ``batches/`` (the folder's own listing stays clean).
 LOCK_NAME = ".lock"
 HOLDER_NAME = ".holder.json"
-_TMP = ".tmp-"  # what :func:`crossing_sim.results.store.write_atomic` names its temporary files
 _NEW = ".new-"  # a folder being built
 _BUILD = ".new"  # a folder being built for as long as its work lasts (:func:`build`)
 
@@ -72,7 +72,7 @@ def _lock(batches: Path, folder: Path) -> Claim:
 def _say_who(batches: Path) -> None:
     data = {"pid": os.getpid(), "host": socket.gethostname(),
             "started": datetime.now(UTC).isoformat(timespec="seconds")}
-    tmp = batches / f".{HOLDER_NAME}{_TMP}{os.getpid()}"
+    tmp = temporary_name(batches / HOLDER_NAME)
     tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
     os.replace(tmp, batches / HOLDER_NAME)
 
@@ -245,7 +245,7 @@ def _fsync_dir(path: Path) -> None:
 def is_leftover(path: Path) -> bool:
     """Whether ``path`` is something a writer leaves only while it runs (a temporary file,
     the lock, the holder note): what a killed writer may leave in a folder of its own."""
-    return _TMP in path.name or path.name in (LOCK_NAME, HOLDER_NAME)
+    return TMP_MARK in path.name or path.name in (LOCK_NAME, HOLDER_NAME)
 
 
 def clean_stale(folder: Path) -> int:
@@ -255,7 +255,7 @@ def clean_stale(folder: Path) -> int:
     for where in (folder, folder / "batches"):
         if where.is_dir():
             for path in where.iterdir():
-                if _TMP in path.name and path.is_file():
+                if TMP_MARK in path.name and path.is_file():
                     path.unlink(missing_ok=True)
                     removed += 1
     return removed + _remove_abandoned(folder.parent.glob(f".{folder.name}{_BUILD}*"))
