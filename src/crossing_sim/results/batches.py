@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray, SeriesArray
+from crossing_sim.results.npz import NpzEntries
 from crossing_sim.results.record import ROW_FIELDS
 
 __all__ = ["Batch", "Packed", "pack", "read_arrays", "unpacked"]
@@ -70,12 +71,12 @@ class Packed:
 
     def rows(self) -> dict[str, Any]:
         """The per-replication numbers and bus trips (the series stay packed)."""
-        with np.load(io.BytesIO(self.data)) as data:
+        with NpzEntries(self.data) as data:
             return read_arrays(data)
 
     def batch(self) -> Batch:
         """The whole batch, series included."""
-        with np.load(io.BytesIO(self.data)) as data:
+        with NpzEntries(self.data) as data:
             arrays = read_arrays(data, series=True)
         del arrays["point"]
         return Batch(self.point, **arrays)

@@ -22,12 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.results.atomic import write_atomic
 from crossing_sim.results.batches import Batch, Packed, pack, read_arrays
 from crossing_sim.results.claim import Claim, claim, clean_stale, create, is_leftover
+from crossing_sim.results.npz import NpzEntries
 from crossing_sim.results.provenance import INDEPENDENT_SEEDING, REPLICATION_SEEDING, provenance
 from crossing_sim.results.tables import BAND_LEVELS, write_tables
 
@@ -291,7 +290,7 @@ class Store:
         seen: dict[int, dict[int, str]] = {}
         for path in sorted(self.batches.glob("p*-r*-n*.npz")):
             try:
-                with np.load(path) as data:
+                with NpzEntries(path) as data:
                     batch = read_arrays(data, with_series)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
