@@ -9,28 +9,30 @@ confidence interval and spread over nights answer "what difference would it have
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, Final
 
 import numpy as np
 
 from crossing_sim.arrays import FloatArray, IntArray
 from crossing_sim.errors import ResultsError
 from crossing_sim.experiment.replications import Replications
-from crossing_sim.experiment.statistics import estimate
+from crossing_sim.experiment.statistics import estimate_rows
 from crossing_sim.model.fates import FATES
-from crossing_sim.results.quantiles import sorted_quantiles
 from crossing_sim.results.reader import PointResult, Results
 from crossing_sim.results.record import RECORD
 
 __all__ = [
     "MEASURES",
+    "SUMMARY_MEASURES",
     "Difference",
     "aligned",
     "compare_points",
     "compare_replications",
     "compare_stored",
     "comparison",
+    "difference_rows",
+    "difference_summaries",
     "difference_summary",
     "differences_of",
     "measures_of",
@@ -72,7 +74,7 @@ class Difference:
 
     def as_dict(self) -> dict[str, Any]:
         """As plain data (for JSON)."""
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def measures_of(reps: Replications) -> dict[str, FloatArray]:
@@ -90,24 +92,41 @@ def paired_difference(measure: str, base: FloatArray, other: FloatArray) -> Diff
 
     Nights on which either value is missing (NaN: no crossing at all) are left out.
     """
-    kept = ~(np.isnan(base) | np.isnan(other))
-    b, o = base[kept], other[kept]
-    d = o - b
-    if d.size == 0:
-        nan = float("nan")
-        return Difference(measure, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan)
-    mean = float(d.mean())
-    if d.size == 1:  # one night says nothing about how the difference varies
-        low = high = float("nan")
-    elif not d.std() > 0:
-        low = high = mean  # the same on every night: no uncertainty at all
-    else:
-        e = estimate(d)
-        low, high = e.ci_low, e.ci_high
-    q05, q95 = sorted_quantiles(np.sort(d), (0.05, 0.95))
-    return Difference(measure, int(d.size), mean, float(low), float(high), q05, q95,
-                      float(np.mean(d > 0)), float(np.mean(d < 0)), float(b.mean()),
-                      float(o.mean()))
+    return difference_rows(measure, base.reshape(1, -1), other.reshape(1, -1))[0]
+
+
+def difference_rows(measure: str, base: FloatArray, other: FloatArray) -> list[Difference]:
+    """:func:`paired_difference` of each row of two aligned matrices (pairs, nights),
+    the rows with as many nights both have computed together (the same bits as one by
+    one)."""
+    b, o = np.asarray(base, dtype=np.float64), np.asarray(other, dtype=np.float64)
+    both = ~(np.isnan(b) | np.isnan(o))
+    kept = np.count_nonzero(both, axis=1)
+    nan = float("nan")
+    out = [Difference(measure, 0, nan, nan, nan, nan, nan, nan, nan, nan, nan)] * len(b)
+    for size in np.unique(kept[kept > 0]).tolist():
+        rows = np.flatnonzero(kept == size)
+        shape = (rows.size, size)
+        b_kept, o_kept = (m[rows][both[rows]].reshape(shape) for m in (b, o))
+        d = o_kept - b_kept
+        estimates = estimate_rows(d)
+        # d.std() > 0, as numpy computes it: no spread means no uncertainty at all
+        deviation = d - (np.add.reduce(d, axis=1) / size)[:, None]
+        spread = np.add.reduce(deviation * deviation, axis=1) / size > 0
+        p_more = np.count_nonzero(d > 0, axis=1) / size
+        p_less = np.count_nonzero(d < 0, axis=1) / size
+        base_mean = np.add.reduce(b_kept, axis=1) / size
+        other_mean = np.add.reduce(o_kept, axis=1) / size
+        for row, e, spreads, more, less, bm, om in zip(
+                rows.tolist(), estimates, spread.tolist(), p_more.tolist(), p_less.tolist(),
+                base_mean.tolist(), other_mean.tolist(), strict=True):
+            if size == 1:  # one night says nothing about how the difference varies
+                low = high = nan
+            else:
+                low, high = (e.ci_low, e.ci_high) if spreads else (e.mean, e.mean)
+            out[row] = Difference(measure, size, e.mean, low, high, e.q05, e.q95, more, less,
+                                  bm, om)
+    return out
 
 
 def aligned(base_index: IntArray, other_index: IntArray) -> tuple[IntArray, IntArray]:
@@ -140,8 +159,40 @@ def differences_of(values: Mapping[str, FloatArray], index: IntArray,
 def difference_summary(base: Replications, other: Replications,
                        reference: int) -> dict[str, Any]:
     """What a sweep stores of a point's paired difference from its reference point."""
-    differences = paired_differences(base, other, ("crossed", "left_by_bus"))
-    return {"reference": reference, **{name: d.as_dict() for name, d in differences.items()}}
+    return difference_summaries(base, [other], reference)[0]
+
+
+#: The measures a sweep stores of each point's difference from its reference point.
+SUMMARY_MEASURES: Final = ("crossed", "left_by_bus")
+
+
+def difference_summaries(base: Replications, others: Sequence[Replications],
+                         reference: int) -> list[dict[str, Any]]:
+    """:func:`difference_summary` of each of ``others`` from ``base``: the points that ran
+    the same replications as ``base`` computed together."""
+    in_order = bool(np.all(np.diff(base.replication) > 0))  # then aligned() keeps it
+    together = [i for i, r in enumerate(others) if in_order and r.seed == base.seed
+                and np.array_equal(r.replication, base.replication)]
+    out: list[dict[str, Any]] = [{"reference": reference} for _ in others]
+    if together:
+        for name in SUMMARY_MEASURES:
+            b = _summary_measure(base, name)
+            rows = difference_rows(name, np.broadcast_to(b, (len(together), b.size)),
+                                   np.stack([_summary_measure(others[i], name)
+                                             for i in together]))
+            for i, d in zip(together, rows, strict=True):
+                out[i][name] = d.as_dict()
+    alone = set(range(len(others))) - set(together)
+    for i in sorted(alone):
+        differences = paired_differences(base, others[i], SUMMARY_MEASURES)
+        out[i].update({name: d.as_dict() for name, d in differences.items()})
+    return out
+
+
+def _summary_measure(reps: Replications, name: str) -> FloatArray:
+    """One of :data:`SUMMARY_MEASURES` of each night, as :func:`measures_of` gives it."""
+    values = reps.crossed if name == "crossed" else reps.left_by_bus
+    return values.astype(np.float64)
 
 
 def stored_measures(point: PointResult) -> tuple[IntArray, dict[str, FloatArray]]:

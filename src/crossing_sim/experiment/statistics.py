@@ -7,15 +7,18 @@ import importlib
 import math
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from crossing_sim.results.quantiles import sorted_quantiles
+from crossing_sim.arrays import FloatArray
+from crossing_sim.results.quantiles import lerp, order_statistics
 
-__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "import_in_background",
-           "position", "t_quantile"]
+__all__ = ["CONFIDENCE", "Estimate", "Position", "estimate", "estimate_rows",
+           "import_in_background", "kept_estimates", "kept_rows", "position", "positions",
+           "same_length", "t_quantile"]
 
 CONFIDENCE = 0.95
 
@@ -41,22 +44,71 @@ class Estimate:
 def estimate(values: ArrayLike, confidence: float = CONFIDENCE) -> Estimate:
     """Mean with a Student-t confidence interval, and the 5/50/95 % quantiles."""
     x = np.asarray(values, dtype=np.float64)
-    n = x.size
-    if n == 0:
+    if x.size == 0:
         raise ValueError("no replications to summarise")
+    return estimate_rows(x.reshape(1, -1), confidence)[0]
+
+
+def estimate_rows(rows: FloatArray, confidence: float = CONFIDENCE) -> list[Estimate]:
+    """:func:`estimate` of each row of ``rows`` (rows, replications), computed together: the
+    same bits as row by row (numpy reduces each row of a C-ordered array on its own), for the
+    cost of one (a sweep's points, the measures of one point)."""
+    x = np.ascontiguousarray(rows, dtype=np.float64)
+    n = x.shape[1]
     # x.mean() and x.std(ddof=1) as numpy computes them, without their set-up cost
-    total = np.add.reduce(x)
-    mean = float(total / n)
+    total = np.add.reduce(x, axis=1)
+    mean = total / n
     if n > 1:
-        deviation = x - total / n
-        sd = math.sqrt(float(np.add.reduce(deviation * deviation)) / (n - 1))
-    else:
-        sd = math.nan
-    half = math.nan
-    if n > 1:
+        deviation = x - mean[:, None]
+        sd = np.sqrt(np.add.reduce(deviation * deviation, axis=1) / (n - 1))
         half = t_quantile(n - 1, (1 + confidence) / 2) * sd / math.sqrt(n)
-    q05, q50, q95 = sorted_quantiles(np.sort(x), (0.05, 0.5, 0.95))
-    return Estimate(n, mean, sd, mean - half, mean + half, q05, q50, q95)
+    else:
+        sd = half = np.full(x.shape[0], math.nan)
+    ordered = np.sort(x, axis=1)
+    levels = []
+    for q in (0.05, 0.5, 0.95):
+        lo, hi, g = order_statistics(n, q)
+        levels.append(lerp(ordered[:, lo], ordered[:, hi], np.full(x.shape[0], g)))
+    q05, q50, q95 = np.where(np.isnan(ordered[:, -1]), math.nan, levels)  # NaN sorts last
+    return [Estimate(n, *numbers) for numbers in zip(
+        mean.tolist(), sd.tolist(), (mean - half).tolist(), (mean + half).tolist(),
+        q05.tolist(), q50.tolist(), q95.tolist(), strict=True)]
+
+
+def kept_estimates(rows: Sequence[FloatArray]) -> list[Estimate | None]:
+    """:func:`estimate` of each array's values that are not NaN (None where none is), those
+    of one length computed together (:func:`estimate_rows`)."""
+    out: list[Estimate | None] = [None] * len(rows)
+    for where, matrix in kept_rows(rows):
+        for i, e in zip(where, estimate_rows(matrix), strict=True):
+            out[i] = e
+    return out
+
+
+def same_length(rows: Sequence[FloatArray]) -> Iterator[tuple[list[int], FloatArray]]:
+    """The non-empty arrays of ``rows`` (of floats) stacked by length: for each length, their
+    positions in ``rows`` and the matrix (arrays, length) of their values."""
+    groups: dict[int, list[int]] = {}
+    for i, a in enumerate(rows):
+        groups.setdefault(a.size, []).append(i)
+    for size, where in groups.items():
+        if size:
+            yield where, np.concatenate([rows[i] for i in where]).reshape(len(where), size)
+
+
+def kept_rows(rows: Sequence[FloatArray]) -> Iterator[tuple[list[int], FloatArray]]:
+    """:func:`same_length` of each array's values that are not NaN (those with none left
+    out), each row in its order."""
+    for where, matrix in same_length(rows):
+        present = ~np.isnan(matrix)
+        kept = np.count_nonzero(present, axis=1)
+        if kept.min() == matrix.shape[1]:
+            yield where, matrix
+            continue
+        for size in np.unique(kept[kept > 0]).tolist():
+            these = np.flatnonzero(kept == size)
+            yield ([where[i] for i in these.tolist()],
+                   matrix[these][present[these]].reshape(these.size, size))
 
 
 def import_in_background() -> None:
@@ -90,6 +142,14 @@ def position(values: ArrayLike, observed: float) -> Position:
     ``scipy.stats.percentileofscore(kind="mean")`` defines it: the mean of the shares below
     and at most)."""
     x = np.asarray(values, dtype=np.float64)
-    below, at_most = np.count_nonzero(x < observed), np.count_nonzero(x <= observed)
-    return Position(observed, float(np.mean(x <= observed)),
-                    float((below + at_most) * (50.0 / x.size)))
+    (p_at_most,), (percentile,) = positions(x.reshape(1, -1), observed)
+    return Position(observed, p_at_most, percentile)
+
+
+def positions(rows: FloatArray, observed: float) -> tuple[list[float], list[float]]:
+    """:func:`position` of ``observed`` in each row of ``rows`` (rows, replications): the
+    shares at most and the percentiles, computed together."""
+    n = rows.shape[1]
+    below = np.count_nonzero(rows < observed, axis=1)
+    at_most = np.count_nonzero(rows <= observed, axis=1)
+    return (at_most / n).tolist(), ((below + at_most) * (50.0 / n)).tolist()
