@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from hypothesis.extra.numpy import arrays
 
+import crossing_sim.results.tables as tables
+from crossing_sim.model.outcome import Series
 from crossing_sim.results.quantiles import CountBands, linear_quantile, sorted_quantiles
 from crossing_sim.results.tables import BAND_LEVELS
 
@@ -94,3 +99,37 @@ def test_several_quantiles_of_a_sorted_array_are_numpys(x: np.ndarray, qs: list[
     assert sorted_quantiles(np.sort(x), qs) == [float(v) for v in np.quantile(x, qs)]
     with_nan = np.append(x, np.nan)
     assert all(np.isnan(sorted_quantiles(np.sort(with_nan), qs)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(points=st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3)), min_size=1,
+                      max_size=12),
+       size=st.integers(1, 8), waiting=st.sampled_from([2**6, 2**9, 2**17]), data=st.data())
+def test_points_waiting_together_have_each_points_bands(
+        points: list[tuple[int, int]], size: int, waiting: int, data: st.DataObject,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The bands of a sweep's small points, taken together (a run of points of as many nights
+    at a time, up to ``WAITING`` values), are each point's np.quantile and mean over its
+    nights, whatever the runs and their breaks."""
+    folder = tmp_path_factory.mktemp("bands")
+    names = len(Series.NAMES)
+    t = np.arange(size, dtype=np.float64)
+    series = [data.draw(hnp.arrays(np.int32, (batches * nights, names, size),
+                                   elements=st.integers(0, 50)))
+              for batches, nights in points]
+    with zipfile.ZipFile(folder / "series.npz", "w", zipfile.ZIP_DEFLATED) as zf:
+        bands = tables._Bands(folder, len(points), zf)
+        bands.WAITING = waiting
+        try:
+            for point, ((batches, nights), s) in enumerate(zip(points, series, strict=True)):
+                for b in range(batches):
+                    bands.add(point, t, s[b * nights:(b + 1) * nights])
+            bands.write(0)
+        finally:
+            bands.discard()
+    with np.load(folder / "series.npz") as stored:
+        for point, s in enumerate(series):
+            assert np.array_equal(stored["bands"][point], np.quantile(
+                s, tables.BAND_LEVELS, axis=0).transpose(1, 0, 2))
+            assert np.array_equal(stored["mean"][point], s.mean(axis=0))
+        assert stored["band_width"].tolist() == [1] * len(points)

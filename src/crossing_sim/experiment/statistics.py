@@ -68,7 +68,7 @@ def estimate_rows(rows: FloatArray, confidence: float = CONFIDENCE) -> list[Esti
     levels = []
     for q in (0.05, 0.5, 0.95):
         lo, hi, g = order_statistics(n, q)
-        levels.append(lerp(ordered[:, lo], ordered[:, hi], np.full(x.shape[0], g)))
+        levels.append(lerp(ordered[:, lo], ordered[:, hi], g))
     q05, q50, q95 = np.where(np.isnan(ordered[:, -1]), math.nan, levels)  # NaN sorts last
     return [Estimate(n, *numbers) for numbers in zip(
         mean.tolist(), sd.tolist(), (mean - half).tolist(), (mean + half).tolist(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -109,13 +109,14 @@ class _Columns:
         self.facts = [r.scenario.observed.facts() for r in points]
         self._values: dict[str, list[FloatArray]] = {}
         self._of: dict[str, list[Estimate | None]] = {}
-        self._memo: dict[tuple[str, str], Any] = {}
+        self._memo: dict[tuple[str, Hashable], Any] = {}
 
-    def once(self, kind: str, name: str, make: Callable[[], _T]) -> _T:
-        """``make()``, made the first time this kind of number of ``name`` is asked for."""
-        if (kind, name) not in self._memo:
-            self._memo[kind, name] = make()
-        made: _T = self._memo[kind, name]
+    def once(self, kind: str, of: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()``, made the first time this kind of number ``of`` something is asked
+        for."""
+        made: _T | None = self._memo.get((kind, of))
+        if made is None:
+            made = self._memo[kind, of] = make()
         return made
 
     def values(self, name: str) -> list[FloatArray]:
@@ -187,7 +188,7 @@ def _position(c: _Columns, name: str, value: float, i: int) -> tuple[float, floa
             out.update(zip((asking[j] for j in where), zip(at_most, percentile, strict=True),
                            strict=True))
         return out
-    placed = c.once("position", f"{name}={value!r}", make)
+    placed = c.once("position", (name, value), make)
     return placed[i]
 
 
@@ -239,7 +240,7 @@ def _consistent(c: _Columns, key: str, fact: Fact, i: int) -> float:
             shares = np.count_nonzero(fact.holds(matrix), axis=1) / matrix.shape[1]
             out.update(zip((asking[j] for j in where), shares.tolist(), strict=True))
         return out
-    shares: dict[int, float] = c.once("consistent", f"{key}={fact!r}", make)
+    shares: dict[int, float] = c.once("consistent", (key, fact), make)
     return shares[i]
 
 

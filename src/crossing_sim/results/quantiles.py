@@ -16,7 +16,8 @@ import numpy as np
 
 from crossing_sim.arrays import FloatArray, SeriesArray
 
-__all__ = ["CountBands", "lerp", "linear_quantile", "order_statistics", "sorted_quantiles"]
+__all__ = ["CountBands", "lerp", "linear_quantile", "night_quantiles", "order_statistics",
+           "sorted_quantiles"]
 
 
 def order_statistics(n: int, q: float) -> tuple[int, int, float]:
@@ -27,11 +28,11 @@ def order_statistics(n: int, q: float) -> tuple[int, int, float]:
     return lo, min(lo + 1, n - 1), h - lo
 
 
-def lerp(a: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
-    """Linear interpolation from ``a`` to ``b`` by ``t``, with numpy's quantile arithmetic
-    (``b - (b - a)(1 - t)`` from ``t = 0.5`` on, so a quantile never overshoots ``b``)."""
+def lerp(a: FloatArray, b: FloatArray, g: float) -> FloatArray:
+    """Linear interpolation from ``a`` to ``b`` by ``g``, with numpy's quantile arithmetic
+    (``b - (b - a)(1 - g)`` from ``g = 0.5`` on, so a quantile never overshoots ``b``)."""
     diff = b - a
-    out: FloatArray = np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    out: FloatArray = b - diff * (1 - g) if g >= 0.5 else a + diff * g
     return out
 
 
@@ -57,6 +58,18 @@ def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float
     for q in levels:
         lo, hi, g = order_statistics(ordered.size, q)
         out.append(_lerp(float(ordered[lo]), float(ordered[hi]), g))
+    return out
+
+
+def night_quantiles(series: SeriesArray, levels: Sequence[float]) -> FloatArray:
+    """``np.quantile(series, levels, axis=1)`` of a stack ``(points, nights, cells)``, as
+    ``(points, levels, cells)``: each point's quantiles over its nights, all points at once."""
+    ordered = np.sort(series, axis=1)
+    out = np.empty((ordered.shape[0], len(levels), ordered.shape[2]))
+    for i, q in enumerate(levels):
+        lo, hi, g = order_statistics(ordered.shape[1], q)
+        a, b = ordered[:, lo].astype(np.float64), ordered[:, hi].astype(np.float64)
+        out[:, i] = lerp(a, b, g)
     return out
 
 
@@ -106,6 +119,12 @@ class CountBands:
                 self._count(kept)
             self.kept.clear()
 
+    def only_kept(self) -> SeriesArray | None:
+        """Every night added, ``(nights, cells)``, if none was counted yet (else None)."""
+        if not self.kept or self.counted:
+            return None
+        return self.kept[0] if len(self.kept) == 1 else np.concatenate(self.kept)
+
     @property
     def counted(self) -> int:
         """The nights in the counters (the others are kept as they are)."""
@@ -149,17 +168,13 @@ class CountBands:
         if self.nights == 0:
             raise ValueError("no nights to take quantiles of")
         if self.kept and self.counted:  # some nights counted, some kept: count them all
-            for kept in self.kept:
-                self._count(kept)
+            for values in self.kept:
+                self._count(values)
             self.kept.clear()
-        if self.kept:  # nothing counted: the order statistics of the nights themselves
-            ordered = np.sort(np.concatenate(self.kept), axis=0)
-            rows = []
-            for q in levels:
-                lo, hi, g = order_statistics(self.nights, q)
-                rows.append(lerp(ordered[lo].astype(np.float64),
-                                 ordered[hi].astype(np.float64), np.full(self.cells, g)))
-            return np.array(rows).reshape(len(levels), *self.shape)
+        kept = self.only_kept()
+        if kept is not None:  # nothing counted: the order statistics of the nights themselves
+            bands: FloatArray = night_quantiles(kept[None], levels)[0]
+            return bands.reshape(len(levels), *self.shape)
         out = np.empty((len(levels), self.cells))
         middle = (self.width - 1) / 2
         for first in range(0, self.cells, chunk):  # a chunk of cells at a time: little memory
@@ -170,6 +185,6 @@ class CountBands:
                 a = (below <= lo).sum(axis=1) * self.width + middle
                 b = (below <= hi).sum(axis=1) * self.width + middle
                 out[i, first:first + chunk] = lerp(a.astype(np.float64), b.astype(np.float64),
-                                                   np.full(a.size, g))
+                                                   g)
         result: FloatArray = out.reshape(len(levels), *self.shape)
         return result

@@ -87,6 +87,8 @@ def json_bytes(data: Any) -> bytes:
 
 #: Lists longer than this (a sweep's points) are written one compact item per line.
 LONG_LIST = 100
+#: ``json.dumps(item, ensure_ascii=False)``, with one encoder for every item.
+_COMPACT = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def json_text(data: Any, indent: str = "") -> str:
@@ -95,7 +97,7 @@ def json_text(data: Any, indent: str = "") -> str:
     10,000-point summary takes seconds the one way and a fraction the other."""
     if isinstance(data, list) and len(data) > LONG_LIST:
         inner = indent + "  "
-        items = ",\n".join(inner + json.dumps(item, ensure_ascii=False) for item in data)
+        items = ",\n".join(inner + _COMPACT(item) for item in data)
         return f"[\n{items}\n{indent}]"
     if isinstance(data, dict) and _holds_long_list(data):
         inner = indent + "  "

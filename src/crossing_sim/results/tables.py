@@ -20,7 +20,7 @@ import numpy as np
 from crossing_sim.errors import ResultsError, param
 from crossing_sim.model.outcome import Series
 from crossing_sim.results.atomic import open_atomic, temporary_name
-from crossing_sim.results.quantiles import CountBands
+from crossing_sim.results.quantiles import CountBands, night_quantiles
 from crossing_sim.results.record import (
     REPLICATION_COLUMNS,
     TRIP_COLUMNS,
@@ -40,15 +40,18 @@ def write_tables(folder: Path, batches: Iterable[Mapping[str, Any]], n_points: i
     """Write replications.csv, trips.csv and series.npz from ``batches`` (with their
     series), which come point by point as :meth:`~crossing_sim.results.store.Store.saved`
     gives them. ``counts``: the replications each point must hold, once each."""
-    bands = _Bands(folder, n_points)
-    try:
-        with open_atomic(folder / "replications.csv", "w", newline="") as reps, \
-                open_atomic(folder / "trips.csv", "w", newline="") as trips:
-            held = _write_rows(batches, reps, trips, bands, expected)
-            _check_held(folder, held, counts or ())
-        bands.write(folder / "series.npz", start_clock)
-    finally:
-        bands.discard()
+    with open_atomic(folder / "series.npz") as handle, \
+            zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
+                            compresslevel=1) as series:
+        bands = _Bands(folder, n_points, series)
+        try:
+            with open_atomic(folder / "replications.csv", "w", newline="") as reps, \
+                    open_atomic(folder / "trips.csv", "w", newline="") as trips:
+                held = _write_rows(batches, reps, trips, bands, expected)
+                _check_held(folder, held, counts or ())
+            bands.write(start_clock)
+        finally:
+            bands.discard()
 
 
 def _write_rows(batches: Iterable[Mapping[str, Any]], reps: IO[str], trips: IO[str],
@@ -77,17 +80,27 @@ def _check_held(folder: Path, held: Mapping[int, list[Any]], counts: Sequence[in
 
 
 class _Bands:
-    """Each point's bands and mean, counted from its batches and kept on disk (a point's
-    rows of two ``.npy`` files), so that many points take no more memory than one."""
+    """Each point's bands and mean, counted from its batches: the bands streamed into
+    ``series.npz`` (written as ``np.savez_compressed`` would write it, at zlib's fastest
+    level) point by point, the means kept on disk until the end, so that many points take
+    no more memory than one. Points of a few nights each (a sweep's) wait to have their
+    quantiles taken together, up to :data:`WAITING` values (more would be slower: the
+    arrays would no longer fit a cache)."""
 
-    def __init__(self, folder: Path, n_points: int) -> None:
+    #: Most values of the points waiting (int32: 512 KiB).
+    WAITING = 2**17
+
+    def __init__(self, folder: Path, n_points: int, series: zipfile.ZipFile) -> None:
         self.n_points = n_points
-        self.paths = {name: temporary_name(folder / f"{name}.npy") for name in ("bands", "mean")}
-        self.arrays: dict[str, Any] = {}
+        self.series = series
+        self.mean_path = temporary_name(folder / "mean.npy")
+        self.mean: Any = None  # (points, names, time) on disk, made at the first point
+        self.bands: IO[bytes] | None = None  # the open entry of series.npz
         self.t: Any = np.empty(0)
         self.point = -1
         self.counter: CountBands | None = None
         self.widths: list[int] = []  # each point's bin width: 1 where its bands are exact
+        self.waiting: list[tuple[int, Any]] = []  # (point, its nights) not yet written
 
     def add(self, point: int, t: Any, series: Any) -> None:
         if point != self.point:
@@ -102,38 +115,65 @@ class _Bands:
     def _close_point(self) -> None:
         if self.counter is None:
             return
-        if not self.arrays:
+        if self.bands is None:
             names, size = len(Series.NAMES), self.t.size
-            shapes = {"bands": (self.n_points, names, len(BAND_LEVELS), size),
-                      "mean": (self.n_points, names, size)}
-            self.arrays = {name: np.lib.format.open_memmap(
-                self.paths[name], mode="w+", dtype=np.float64, shape=shapes[name])
-                for name in shapes}
-        self.arrays["bands"][self.point] = self.counter.quantiles(BAND_LEVELS).transpose(1, 0, 2)
-        self.arrays["mean"][self.point] = self.counter.mean()
+            self.mean = np.lib.format.open_memmap(self.mean_path, mode="w+", dtype=np.float64,
+                                                  shape=(self.n_points, names, size))
+            self.bands = self.series.open("bands.npy", "w", force_zip64=True)
+            np.lib.format.write_array_header_1_0(self.bands, {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(np.float64)),
+                "fortran_order": False,
+                "shape": (self.n_points, names, len(BAND_LEVELS), size)})
+        kept = self.counter.only_kept()
+        if kept is not None and kept.size <= self.WAITING:
+            if self.waiting and (self.waiting[0][1].shape != kept.shape
+                                 or (len(self.waiting) + 1) * kept.size > self.WAITING):
+                self._write_waiting()
+            self.waiting.append((self.point, kept))
+        else:
+            self._write_waiting()
+            self.bands.write(np.ascontiguousarray(self.counter.quantiles(
+                BAND_LEVELS).transpose(1, 0, 2)).data)
+            self.mean[self.point] = self.counter.mean()
         self.widths.append(self.counter.width)
         self.counter = None
 
-    def write(self, path: Path, start_clock: int) -> None:
-        """series.npz, as ``np.savez_compressed`` would write it (at zlib's fastest level)."""
+    def _write_waiting(self) -> None:
+        """The waiting points' quantiles (exact, as :class:`CountBands` gives) and means."""
+        if not self.waiting:
+            return
+        assert self.bands is not None
+        first, count = self.waiting[0][0], len(self.waiting)
+        assert self.waiting[-1][0] == first + count - 1, "points wait in a run, in order"
+        nights = np.stack([k for _, k in self.waiting])  # (points, nights, cells)
+        names, size = self.mean.shape[1:]
+        self.bands.write(np.ascontiguousarray(night_quantiles(nights, BAND_LEVELS).reshape(
+            count, len(BAND_LEVELS), names, size).transpose(0, 2, 1, 3)).data)
+        self.mean[first:first + count] = (
+            nights.sum(axis=1, dtype=np.int64) / nights.shape[1]).reshape(count, names, size)
+        self.waiting.clear()
+
+    def write(self, start_clock: int) -> None:
+        """The rest of series.npz: the last points, the means, the grid and the levels."""
         self._close_point()
-        for array in self.arrays.values():
-            array.flush()
+        self._write_waiting()
+        assert self.bands is not None, "a study has at least one point"
+        self.bands.close()
+        self.bands = None
+        self.mean.flush()
         small = {"t": self.t, "names": np.array(Series.NAMES),
                  "band_width": np.array(self.widths, dtype=np.int64),
                  "levels": np.array(BAND_LEVELS), "start_clock": np.int64(start_clock)}
-        with open_atomic(path) as handle, \
-                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
-                                compresslevel=1) as zf:
-            for name, value in small.items():
-                with zf.open(f"{name}.npy", "w", force_zip64=True) as entry:
-                    np.lib.format.write_array(entry, np.asanyarray(value))
-            for name, tmp in self.paths.items():  # streamed from disk, as written
-                with zf.open(f"{name}.npy", "w", force_zip64=True) as entry, \
-                        tmp.open("rb") as source:
-                    shutil.copyfileobj(source, entry, 2**20)
+        for name, value in small.items():
+            with self.series.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(value))
+        with self.series.open("mean.npy", "w", force_zip64=True) as entry, \
+                self.mean_path.open("rb") as source:  # streamed from disk, as written
+            shutil.copyfileobj(source, entry, 2**20)
 
     def discard(self) -> None:
-        self.arrays.clear()
-        for tmp in self.paths.values():
-            tmp.unlink(missing_ok=True)
+        if self.bands is not None:  # an error on the way: the zip file may close
+            self.bands.close()
+            self.bands = None
+        self.mean = None
+        self.mean_path.unlink(missing_ok=True)
