@@ -123,6 +123,19 @@ def test_a_folder_whose_batches_overlap_is_damaged(tmp_path: Path, study: tuple)
         list(Store(folder).saved())
 
 
+def test_a_batch_under_another_points_name_is_damage(tmp_path: Path, study: tuple) -> None:
+    """The file's name says which point it holds (finishing reads a point's grid from its
+    first file only): a file holding another point is refused, not read as that one."""
+    _, plan, spec = study
+    folder = tmp_path / "out"
+    with Store(folder) as store:
+        store.open(spec, {})
+    packed = pack(run_batch(plan.scenarios[0], 5, Task(0, 0, 10)))
+    (folder / "batches" / batch_name(1, 0, 10)).write_bytes(packed.data)
+    with pytest.raises(ResultsError, match=r"holds point 0, not the one its name says"):
+        list(Store(folder).saved(with_series=True))
+
+
 def test_the_reader_proves_each_replication_appears_once(tmp_path: Path, study: tuple) -> None:
     prepared, plan, spec = study
     folder = tmp_path / "out"

@@ -113,13 +113,14 @@ def pack(batch: Batch) -> Packed:
     return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue())
 
 
-def read_arrays(data: Any, series: bool = False) -> dict[str, Any]:
+def read_arrays(data: Any, series: bool = False, grid: bool = True) -> dict[str, Any]:
     """A batch file's arrays by name (:data:`ROW_FIELDS`, ``point``, ``trips``, and
-    ``series_t`` and ``series`` if asked), from an open ``.npz``; also reads the files of
-    earlier versions, which kept each column as an entry of its own."""
+    ``series_t`` and ``series`` if asked; ``series_t`` None unless ``grid``: every batch of
+    a point has the same), from an open ``.npz``; also reads the files of earlier versions,
+    which kept each column as an entry of its own."""
     arrays = {name: data[name] for name in ("point", "trips")}
     if series:  # (not otherwise: on a fine grid the grid alone is half a megabyte a batch)
-        arrays["series_t"] = data["series_t"]
+        arrays["series_t"] = data["series_t"] if grid else None
         arrays["series"] = data["series"].astype(np.int32, copy=False)
     if "record" in data.files:
         record = data["record"]

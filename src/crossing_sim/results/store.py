@@ -291,14 +291,20 @@ class Store:
             return
         seen: dict[int, dict[int, str]] = {}
         for path in sorted(self.batches.glob("p*-r*-n*.npz")):
+            named = _BATCH.fullmatch(path.name)
+            point = int(named.group(1)) if named else -1
             try:
-                with NpzEntries(path) as data:
-                    batch = read_arrays(data, with_series)
+                with NpzEntries(path) as data:  # the grid once a point: the same in each
+                    batch = read_arrays(data, with_series, grid=point not in seen)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
                                    f"run the experiment again into a new {param('out')}"
                                    ) from None
-            mine = seen.setdefault(int(batch["point"]), {})
+            if int(batch["point"]) != point:
+                raise ResultsError(f"{path} holds point {int(batch['point'])}, not the one "
+                                   "its name says; the folder is damaged: run the experiment "
+                                   f"again into a new {param('out')}")
+            mine = seen.setdefault(point, {})
             for index in batch["replication"].tolist():
                 if index in mine:
                     raise ResultsError(
