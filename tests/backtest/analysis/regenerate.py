@@ -7,13 +7,26 @@ Sobol analyses (``scenarios/ranges.toml``), seed 2018, in this process; their nu
 outputs and indices) are kept as JSON in ``reference.json``, which the back test
 (tests/backtest/test_analysis_backtest.py) compares as text. Regenerate only when a change
 alters the random streams or the model on purpose, in a commit that says why.
+
+The calibration's proposals go through linear algebra (pyabc's multivariate normal
+transitions), and OpenBLAS picks its kernels by processor: their results differ in the
+last bits between, say, an Intel processor with AVX-512 and an AMD one, and a particle's
+last bits decide which nights run next. So this script fixes the kernels (``Haswell``,
+AVX2, which every x86-64 processor of the last decade runs) and one thread before numpy is
+first imported; the back test runs it in a process of its own (``--stdout``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
+
+#: OpenBLAS's kernels and threads for the reference (set before numpy is imported).
+BLAS = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
+os.environ.update(BLAS)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -59,5 +72,8 @@ def numbers() -> str:
 
 
 if __name__ == "__main__":
-    REFERENCE.write_text(numbers(), encoding="utf-8")
-    print(f"wrote {REFERENCE}")
+    if sys.argv[1:] == ["--stdout"]:
+        sys.stdout.write(numbers())
+    else:
+        REFERENCE.write_text(numbers(), encoding="utf-8")
+        print(f"wrote {REFERENCE}")
