@@ -26,6 +26,8 @@ from crossing_sim.scenario.units import format_clock
 __all__ = ["FACT_MEASURES", "summarize", "summarize_points"]
 
 _T = TypeVar("_T")
+#: Each fate, and the name of its measure in :class:`_Columns`.
+_FATE_COLUMNS: Final = tuple((f, f"fate:{int(f)}") for f in FATES)
 
 #: The replications' measure each observed fact is compared with.
 FACT_MEASURES: Final = {
@@ -73,7 +75,7 @@ def _summary(c: _Columns, i: int) -> dict[str, Any]:
         "facts": [_fact(c, i, key, fact) for key, fact in s.observed.facts().items()],
         "people": _kept(c, "people", i) if s.population.turnout else None,
         "fates": {f.key: {"label": f.label, "mean": m, "share": m / people}
-                  for f, m in ((f, c.mean(f"fate:{int(f)}")[i]) for f in FATES)},
+                  for f, m in ((f, c.mean(column)[i]) for f, column in _FATE_COLUMNS)},
         "buses": {
             "count": s.buses.count,
             "seats": s.buses.seats,
@@ -225,8 +227,8 @@ def _stated(key: str, fact: Fact) -> dict[str, Any]:
     copied by the caller)."""
     return {"key": key, "label": FACT_LABELS[key], "unit": fact.unit,
             "observed": fact.describe(),
-            **{end: v if np.isfinite(v) else None for end, v in (("low", fact.low),
-                                                               ("high", fact.high))}}
+            **{end: v if math.isfinite(v) else None for end, v in (("low", fact.low),
+                                                                 ("high", fact.high))}}
 
 
 def _consistent(c: _Columns, key: str, fact: Fact, i: int) -> float:
@@ -253,7 +255,9 @@ def _numbers(e: Estimate, scale: float = 1.0) -> dict[str, float]:
 def _kept(c: _Columns, name: str, i: int) -> dict[str, float] | None:
     """Mean, spread and interval over the nights that have the value (None if none has)."""
     e = c.of(name)[i]
-    return None if e is None else {"nights": e.n, **_numbers(e)}
+    return None if e is None else {
+        "nights": e.n, "mean": e.mean, "sd": e.sd, "ci95_low": e.ci_low,
+        "ci95_high": e.ci_high, "q05": e.q05, "q50": e.q50, "q95": e.q95}
 
 
 def _clock_of(c: _Columns, name: str, i: int) -> dict[str, Any] | None:
@@ -262,8 +266,9 @@ def _clock_of(c: _Columns, name: str, i: int) -> dict[str, Any] | None:
     if numbers is None:
         return None
     start_clock = c.points[i].scenario.start_clock
-    clocks = {f"{k}_clock": format_clock(numbers[k], start_clock) if np.isfinite(numbers[k])
-              else None for k in ("mean", "ci95_low", "ci95_high", "q05", "q95")}
+    clocks = {f"{k}_clock": format_clock(numbers[k], start_clock)
+              if math.isfinite(numbers[k]) else None
+              for k in ("mean", "ci95_low", "ci95_high", "q05", "q95")}
     return {**numbers, **clocks}
 
 
