@@ -19,7 +19,7 @@ from crossing_sim.experiment.posterior import OverPosterior
 from crossing_sim.experiment.seeding import DEFAULT_SEED, replication_streams
 from crossing_sim.model.fates import FATES, Fate
 from crossing_sim.model.night import simulate
-from crossing_sim.model.outcome import Series, Trips
+from crossing_sim.model.outcome import Groups, Series, Trips
 from crossing_sim.results.batches import Batch, Packed, pack
 from crossing_sim.results.record import MEASURED, ROW_FIELDS, TRIP_FIELDS, measure
 from crossing_sim.scenario.spec import Scenario
@@ -43,34 +43,67 @@ class Task:
 
 def run_batch(scenario: Scenario, seed: int, task: Task) -> Batch:
     """Run one task's replications in this process (what every executor calls)."""
+    # A night's own arrays are small: a numpy call on each costs more than its arithmetic,
+    # so the nights' parts are kept in lists and joined once for the batch.
     n = task.count
-    fates = np.empty((n, len(FATES)), dtype=np.int64)
-    record = {c.name: np.full(n, c.missing(), dtype=np.int64 if c.kind == "count" else float)
-              for c in MEASURED}
-    series: SeriesArray | None = None
-    t: FloatArray = np.empty(0)
+    if n < 1:
+        raise ValueError(f"a task has at least one replication (got {n})")
+    point = None if task.paired else task.point
+    records: list[dict[str, float | int]] = []
+    groups: list[Groups] = []
+    series: list[Series] = []
     trips: list[Trips] = []
-    indices = np.arange(task.first, task.first + n, dtype=np.int64)
-    for row, index in enumerate(indices.tolist()):
-        point = None if task.paired else task.point
+    for index in range(task.first, task.first + n):
         night = scenario.night(seed, index) if isinstance(scenario, OverPosterior) else scenario
         outcome = simulate(night, replication_streams(seed, index, point))
-        fates[row] = outcome.people_by_fate()
-        for name, value in measure(outcome, night).items():
-            record[name][row] = value
+        records.append(measure(outcome, night))
+        groups.append(outcome.groups)
+        series.append(outcome.series)
         trips.append(outcome.trips)
-        s = outcome.series
-        if series is None:
-            t = s.t
-            series = np.empty((n, len(Series.NAMES), t.size), dtype=np.int32)
-        for i, name in enumerate(Series.NAMES):
-            series[row, i] = getattr(s, name)
-    assert series is not None, "a task has at least one replication"
-    table = np.empty((sum(tr.bus.size for tr in trips), len(TRIP_FIELDS)))  # one row a trip
+    indices = np.arange(task.first, task.first + n, dtype=np.int64)
+    return Batch(task.point, indices, _people_by_fate(groups), series_t=series[0].t,
+                 series=_series(series), trips=_trip_table(indices, trips), **_columns(records))
+
+
+def _people_by_fate(groups: Sequence[Groups]) -> IntArray:
+    """Each night's people per fate (as :meth:`Outcome.people_by_fate`), one bincount."""
+    families = [g.fate.size for g in groups]
+    keys = (np.repeat(np.arange(len(groups)) * len(FATES), families)
+            + np.concatenate([g.fate for g in groups]))
+    counts = np.bincount(keys, weights=np.concatenate([g.size for g in groups]),
+                         minlength=len(groups) * len(FATES))
+    return counts.reshape(len(groups), len(FATES)).astype(np.int64)
+
+
+def _columns(records: Sequence[dict[str, float | int]]) -> dict[str, Any]:
+    """The measured columns of the nights' records."""
+    if any(list(r) != _MEASURED_NAMES for r in records):
+        raise ValueError(f"a night's record lacks some of {_MEASURED_NAMES}")
+    return {c.name: np.array(column, dtype=np.int64 if c.kind == "count" else np.float64)
+            for c, column in zip(MEASURED, zip(*(r.values() for r in records), strict=True),
+                                 strict=True)}
+
+
+_MEASURED_NAMES = [c.name for c in MEASURED]
+
+
+def _series(nights: Sequence[Series]) -> SeriesArray:
+    """The nights' time series as one array ``(nights, len(Series.NAMES), time)``."""
+    size = nights[0].t.size
+    if any(s.t.size != size for s in nights):
+        raise ValueError("the nights of a batch have time series on different grids")
+    rows = [getattr(s, name) for s in nights for name in Series.NAMES]
+    joined: SeriesArray = np.concatenate(rows, dtype=np.int32, casting="unsafe")
+    return joined.reshape(len(nights), len(Series.NAMES), size)
+
+
+def _trip_table(indices: IntArray, trips: Sequence[Trips]) -> FloatArray:
+    """The nights' bus trips, one row a trip (:data:`TRIP_FIELDS`)."""
+    table = np.empty((sum(tr.bus.size for tr in trips), len(TRIP_FIELDS)))
     table[:, 0] = np.repeat(indices, [tr.bus.size for tr in trips])
     for column, name in enumerate(("bus", "load_start", "depart", "people"), start=1):
         table[:, column] = np.concatenate([getattr(tr, name) for tr in trips])
-    return Batch(task.point, indices, fates, series_t=t, series=series, trips=table, **record)
+    return table
 
 
 def run_packed(scenario: Scenario, seed: int, task: Task) -> Packed:
