@@ -223,6 +223,17 @@ def test_a_long_list_has_one_item_a_line_and_reads_back(items: list) -> None:
     assert len(lines) == 2 * len(items) + 10  # an item a line, and the frame around them
 
 
+@given(st.lists(st.dictionaries(st.text(max_size=3), st.integers() | st.none(), max_size=2),
+                min_size=LONG_LIST - 1, max_size=LONG_LIST + 2), st.booleans())
+def test_json_of_what_was_written_is_json_of_what_is_read_back(items: list,
+                                                               tuples: bool) -> None:
+    """A store finishes with the manifest it wrote (tuples where JSON has lists, keys
+    as given): its text is the text of the manifest read back from the file."""
+    data = {"points": tuple(items) if tuples else items, "spec": {"points": items, "n": 1}}
+    text = json_text(data)
+    assert text == json_text(json.loads(text))
+
+
 def test_series_round_trip_whatever_their_counts(study: tuple) -> None:
     """Series are stored as two-byte counts when they fit, as they are when not: read back,
     they are the same int32 numbers."""

@@ -95,7 +95,7 @@ def json_text(data: Any, indent: str = "") -> str:
     """``json.dumps(data, indent=2)``, except that a long list (a sweep's points) has each
     item on one line: Python's indenting encoder is pure Python, its compact one C, and a
     10,000-point summary takes seconds the one way and a fraction the other."""
-    if isinstance(data, list) and len(data) > LONG_LIST:
+    if isinstance(data, list | tuple) and len(data) > LONG_LIST:
         inner = indent + "  "
         items = ",\n".join(inner + _COMPACT(item) for item in data)
         return f"[\n{items}\n{indent}]"
@@ -108,7 +108,7 @@ def json_text(data: Any, indent: str = "") -> str:
 
 
 def _holds_long_list(data: Any) -> bool:
-    if isinstance(data, list):
+    if isinstance(data, list | tuple):
         return len(data) > LONG_LIST or any(_holds_long_list(item) for item in data)
     if isinstance(data, dict):
         return any(_holds_long_list(value) for value in data.values())
@@ -145,6 +145,7 @@ class Store:
         self.batches = folder / "batches"
         self._claim: Claim | None = None
         self._ranges: dict[int, list[tuple[int, int, str]]] = {}  # point: (first, end, file)
+        self._manifest: dict[str, Any] | None = None  # what manifest.json holds, once known
 
     def __enter__(self) -> Store:
         return self
@@ -178,6 +179,7 @@ class Store:
                 held = create(self.folder, contents)
                 if held is not None:
                     self._claim = held
+                    self._manifest = entry
                     clean_stale(self.folder)
                     return "new"
             raise ResultsError(f"{self.folder}: other processes keep making and removing it; "
@@ -233,6 +235,7 @@ class Store:
                 manifest.get("spec") != json.loads(json.dumps(spec)):
             raise ResultsError(f"{folder} already holds a different experiment; an earlier "
                                f"run is never overwritten: choose another {param('out')}")
+        self._manifest = manifest
         return "complete" if manifest.get("status") == "complete" else "resume"
 
     def _finished(self, spec: dict[str, Any]) -> bool:
@@ -330,7 +333,9 @@ class Store:
             write_atomic(self.folder / "summary.csv", _csv(summary_rows))
             write_json(self.folder / "summary.json", summary)
             manifest_path = self.folder / "manifest.json"
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            manifest = self._manifest if self._manifest is not None else json.loads(
+                manifest_path.read_text(encoding="utf-8"))  # (as written or read at open)
+            manifest = {**manifest}
             manifest.update(status="complete",
                             finished=datetime.now(UTC).isoformat(timespec="seconds"))
             write_json(manifest_path, manifest)
