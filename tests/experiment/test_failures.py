@@ -106,7 +106,7 @@ def test_ctrl_c_at_any_moment_says_one_line_and_exits_130(tmp_path: Path,
     reaches every process of the group; only the main one speaks."""
     process = subprocess.Popen(
         [sys.executable, "-m", "crossing_sim", "sweep", str(BASELINE), "--vary",
-         "gate.lanes=1,2", "--reps", "3000", "--jobs", "2", "--out", str(tmp_path / "s")],
+         "gate.lanes=1,2", "--reps", "10000", "--jobs", "2", "--out", str(tmp_path / "s")],
         start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # as from a terminal: a suite started in the background (`cmd &` in a script) passes
         # SIGINT ignored to its children, and Python then never raises KeyboardInterrupt

@@ -72,7 +72,7 @@ def _summary(c: _Columns, i: int) -> dict[str, Any]:
         "crossed": _numbers(crossed),
         "crossed_share": _numbers(crossed, 1 / expected),
         "observed": _observed_crossed(c, i),
-        "facts": [_fact(c, i, key, fact) for key, fact in s.observed.facts().items()],
+        "facts": [_fact(c, i, key, fact) for key, fact in c.facts[i].items()],
         "people": _kept(c, "people", i) if s.population.turnout else None,
         "fates": {f.key: {"label": f.label, "mean": m, "share": m / people}
                   for f, m in ((f, c.mean(column)[i]) for f, column in _FATE_COLUMNS)},
@@ -196,11 +196,8 @@ def _position(c: _Columns, name: str, value: float, i: int) -> tuple[float, floa
 
 def _placed(c: _Columns, i: int, name: str) -> set[float]:
     """The values point ``i``'s facts place among its nights of measure ``name``."""
-    crossed = c.points[i].scenario.observed.crossed
     return {fact.value for key, fact in c.facts[i].items()
-            if FACT_MEASURES[key] == name and fact.exact} | (
-        {crossed.value} if name == "crossed" and crossed is not None and crossed.exact
-        else set())
+            if FACT_MEASURES[key] == name and fact.exact}
 
 
 def _fact(c: _Columns, i: int, key: str, fact: Fact) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,16 +29,13 @@ def order_statistics(n: int, q: float) -> tuple[int, int, float]:
     return lo, min(lo + 1, n - 1), h - lo
 
 
-def lerp(a: FloatArray, b: FloatArray, g: float) -> FloatArray:
-    """Linear interpolation from ``a`` to ``b`` by ``g``, with numpy's quantile arithmetic
-    (``b - (b - a)(1 - g)`` from ``g = 0.5`` on, so a quantile never overshoots ``b``)."""
-    diff = b - a
-    out: FloatArray = b - diff * (1 - g) if g >= 0.5 else a + diff * g
-    return out
+_V = TypeVar("_V", float, FloatArray)
 
 
-def _lerp(a: float, b: float, g: float) -> float:
-    """:func:`lerp` of two numbers."""
+def lerp(a: _V, b: _V, g: float) -> _V:
+    """Linear interpolation from ``a`` to ``b`` (numbers or arrays) by ``g``, with numpy's
+    quantile arithmetic (``b - (b - a)(1 - g)`` from ``g = 0.5`` on, so a quantile never
+    overshoots ``b``)."""
     diff = b - a
     return b - diff * (1 - g) if g >= 0.5 else a + diff * g
 
@@ -46,7 +44,7 @@ def linear_quantile(x: FloatArray, q: float) -> float:
     """``np.quantile(x, q)`` (``x`` non-empty, without NaN), from two order statistics."""
     lo, hi, g = order_statistics(x.size, q)
     part = np.partition(x, (lo, hi))
-    return _lerp(float(part[lo]), float(part[hi]), g)
+    return lerp(float(part[lo]), float(part[hi]), g)
 
 
 def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float]:
@@ -57,7 +55,7 @@ def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float
     out = []
     for q in levels:
         lo, hi, g = order_statistics(ordered.size, q)
-        out.append(_lerp(float(ordered[lo]), float(ordered[hi]), g))
+        out.append(lerp(float(ordered[lo]), float(ordered[hi]), g))
     return out
 
 

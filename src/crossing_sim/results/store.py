@@ -333,12 +333,11 @@ class Store:
             write_atomic(self.folder / "summary.csv", _csv(summary_rows))
             write_json(self.folder / "summary.json", summary)
             manifest_path = self.folder / "manifest.json"
-            manifest = self._manifest if self._manifest is not None else json.loads(
+            written = self._manifest if self._manifest is not None else json.loads(
                 manifest_path.read_text(encoding="utf-8"))  # (as written or read at open)
-            manifest = {**manifest}
-            manifest.update(status="complete",
-                            finished=datetime.now(UTC).isoformat(timespec="seconds"))
-            write_json(manifest_path, manifest)
+            write_json(manifest_path, {
+                **written, "status": "complete",
+                "finished": datetime.now(UTC).isoformat(timespec="seconds")})
         except OSError as exc:
             raise ResultsError(f"{self.folder}: cannot write the result tables: "
                                f"{exc.strerror}{self._kept()}") from None
