@@ -15,6 +15,7 @@ import ast
 import functools
 import io
 import math
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NpzEntries", "read_npy"]
+__all__ = ["NpzEntries", "entry_bytes", "read_npy"]
 
 _MAGIC = b"\x93NUMPY"
 
@@ -70,18 +71,26 @@ def read_npy(raw: bytes) -> np.ndarray[Any, Any]:
 
 class NpzEntries:
     """An ``.npz`` file (a path or its bytes) read entry by entry, as ``np.load`` opens one:
-    ``files`` names its entries, ``entries[name]`` reads one; use it as a context manager."""
+    ``files`` names its entries, ``entries[name]`` reads one; use it as a context manager.
+
+    The file is read whole (a batch file is small) and :mod:`zipfile` parses its directory;
+    an entry is then taken straight from the bytes (:func:`entry_bytes`), without
+    :mod:`zipfile`'s stream objects, which cost more than the decompression itself.
+    """
 
     def __init__(self, source: Path | str | bytes) -> None:
-        self._zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes)
-                                    else source)
+        self._bytes = source if isinstance(source, bytes) else Path(source).read_bytes()
+        self._zip = zipfile.ZipFile(io.BytesIO(self._bytes))
         self.files = [n.removesuffix(".npy") for n in self._zip.namelist()]
 
     def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
-        try:
-            raw = self._zip.read(f"{name}.npy")
-        except zlib.error as exc:
-            raise ValueError(f"entry {name} is damaged ({exc})") from None
+        info = self._zip.getinfo(f"{name}.npy")
+        raw = entry_bytes(self._bytes, info)
+        if raw is None:  # not a plain entry, or damaged: zipfile reads it, or says why not
+            try:
+                raw = self._zip.read(info)
+            except zlib.error as exc:
+                raise ValueError(f"entry {name} is damaged ({exc})") from None
         return read_npy(raw)
 
     def __enter__(self) -> NpzEntries:
@@ -90,3 +99,41 @@ class NpzEntries:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  trace: TracebackType | None) -> None:
         self._zip.close()
+
+
+_LOCAL = struct.Struct("<4s2xH18xHH")  # a local file header: signature, flags, name, extra
+_SIGNATURE = b"PK\x03\x04"
+_PLAIN = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_UTF8, _DESCRIPTOR = 0x800, 0x8  # the flags an entry taken from the bytes may have
+
+
+def entry_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The bytes of the entry ``info`` of the zip file ``data``, as ``ZipFile.read`` gives
+    them, or None where that is not sure: an entry with a flag other than a UTF-8 name or
+    a data descriptor (encrypted, patched), compressed otherwise than stored or deflated, a
+    local header that is not the directory's, or data whose size or CRC-32 is not the
+    directory's."""
+    start = info.header_offset
+    if info.flag_bits & ~(_UTF8 | _DESCRIPTOR) or info.compress_type not in _PLAIN or \
+            start < 0 or start + _LOCAL.size > len(data):
+        return None
+    signature, flags, name_size, extra_size = _LOCAL.unpack_from(data, start)
+    begin = start + _LOCAL.size + name_size + extra_size
+    try:
+        name = data[start + _LOCAL.size:start + _LOCAL.size + name_size].decode(
+            "utf-8" if flags & _UTF8 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if signature != _SIGNATURE or name != info.orig_filename:
+        return None
+    stored = memoryview(data)[begin:begin + info.compress_size]
+    if stored.nbytes != info.compress_size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        raw = bytes(stored)
+    else:
+        try:
+            raw = zlib.decompress(stored, -zlib.MAX_WBITS, max(info.file_size, 1))
+        except zlib.error:
+            return None
+    return raw if len(raw) == info.file_size and zlib.crc32(raw) == info.CRC else None
