@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from crossing_sim.experiment.design import parse_vary
 from crossing_sim.experiment.executors import POOL_RETRIES, PoolExecutor, SerialExecutor
 from crossing_sim.experiment.replications import Task
 from crossing_sim.experiment.run import Plan, run_experiment
+from crossing_sim.experiment.statistics import imported
 from crossing_sim.experiment.sweep import prepare
 from crossing_sim.results.batches import Packed
 from crossing_sim.scenario.spec import Scenario
@@ -203,3 +205,41 @@ def test_workers_are_silent_to_ctrl_c_from_their_first_instruction(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert (tmp_path / "out" / "manifest.json").is_file()
+
+
+def test_a_rested_pool_lets_its_workers_and_threads_go_and_comes_back() -> None:
+    """Between a study's nights and its finishing the pool rests (the tables may then be
+    forked, which needs this process alone on its thread); the next run starts it again."""
+    plan = _plan(12)
+    before = set(threading.enumerate())  # (other tests may leave threads of their own)
+    executor = PoolExecutor(2, start="fork")
+    try:
+        first = run_experiment(plan, executor)
+        executor.rest()
+        imported()  # (the summaries' import, started while the workers ran)
+        assert set(threading.enumerate()) <= before
+        again = run_experiment(plan, executor)
+    finally:
+        executor.close()
+    assert _crossed(again) == _crossed(first)
+    spawned = PoolExecutor(1, start="spawn")  # slow to start again: it stays
+    try:
+        spawned.rest()
+        assert spawned._pool is not None
+    finally:
+        spawned.close()
+
+
+def test_the_progress_bar_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tqdm's monitor thread would keep the tables from being forked at the end of a run
+    at a terminal. (Planted once: tqdm's own monitor interval, 10 s: its thread was found.)"""
+    from crossing_sim.experiment.run import _progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = set(threading.enumerate())
+    bar = _progress_bar(10, 0, enabled=True)
+    try:
+        assert type(bar).__name__ == "Bar"  # a real bar, not the silent one
+        assert set(threading.enumerate()) <= before
+    finally:
+        bar.close()

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import crossing_sim.results.second_process as second_process
 import crossing_sim.results.store as store_module
 from conftest import BASELINE, TINY
 from crossing_sim.errors import ResultsError
@@ -169,7 +170,8 @@ def test_the_tables_are_written_in_one_pass_over_the_batches(
         real_open = store_module.NpzEntries
         monkeypatch.setattr(store_module, "NpzEntries", lambda path: (reads.append(str(path)),
                                                                      real_open(path))[1])
-        store.finish(4, [{}] * 4, [{"point": i} for i in range(4)], [5] * 4, 0, [12] * 4)
+        monkeypatch.setattr(second_process, "can_fork", lambda: False)  # reads seen here
+        store.finish(4, lambda: [{"point": i} for i in range(4)], dict, [5] * 4, 0, [12] * 4)
     monkeypatch.undo()
     assert sorted(reads) == sorted(str(p) for p in (folder / "batches").glob("*.npz"))
     table = np.loadtxt(folder / "replications.csv", delimiter=",", skiprows=1, usecols=(0, 1))

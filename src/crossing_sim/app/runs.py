@@ -120,6 +120,9 @@ class _Counting:
                 self._on_progress(min(1.0, self._done / self._total))
             yield batch
 
+    def rest(self) -> None:
+        self._inner.rest()
+
     def close(self) -> None:
         self._inner.close()
 

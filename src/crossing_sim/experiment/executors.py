@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from crossing_sim.errors import ExecutorError, param
 from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
+from crossing_sim.results.second_process import can_fork
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_FORKED_STUDY", "SMALL_STUDY", "DaskExecutor",
@@ -38,6 +39,10 @@ class Executor(Protocol):
     def run(self, scenarios: Sequence[Scenario], seed: int,
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]: ...
 
+    def rest(self) -> None:
+        """Let idle workers go until the next :meth:`run` where they come back cheaply (a
+        study that finishes needs none: this process may then fork to write its tables)."""
+
     def close(self) -> None: ...
 
 
@@ -50,6 +55,9 @@ class SerialExecutor:
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         for task in tasks:
             yield run_batch(scenarios[task.point], seed, task)
+
+    def rest(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -85,9 +93,7 @@ def max_jobs() -> int:
 def start_method() -> str:
     """How a pool starts its workers here: ``fork`` where that is safe (Linux, this process
     running no other thread), else ``spawn``."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+    return "fork" if can_fork() else "spawn"
 
 
 def start_pool(workers: int, initializer: Callable[[], None],
@@ -160,14 +166,26 @@ class PoolExecutor:
         self.workers = min(workers or os.cpu_count() or 1, max_jobs())
         self._work = work
         self._start = start  # "fork" or "spawn" [default: start_method() at each start]
-        self._pool = self._new_pool()
+        self._forked = False  # whether the pool's workers were forked
+        self._pool: ProcessPoolExecutor | None = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return start_pool(self.workers, _start_worker, self._start)
+        start = self._start or start_method()
+        self._forked = start == "fork"
+        return start_pool(self.workers, _start_worker, start)
+
+    def rest(self) -> None:
+        """Stop the workers of a forked pool (the next run forks new ones in milliseconds)
+        and the pool's threads with them; a spawned pool, slow to start again, is kept."""
+        if self._pool is not None and self._forked:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def run(self, scenarios: Sequence[Scenario], seed: int,
             tasks: Iterable[Task]) -> Iterator[Batch | Packed]:
         pending: dict[Future[Packed], Task] = {}
+        if self._pool is None:
+            self._pool = self._new_pool()
         queue = iter(tasks)
         again: list[Task] = []  # tasks lost with a worker, to run first
         limit = 3 * self.workers
@@ -215,7 +233,8 @@ class PoolExecutor:
                 future.cancel()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drain(tasks: list[Task]) -> Iterator[Task]:
@@ -291,6 +310,9 @@ class DaskExecutor:
             if following is not None:
                 futures.add(submit(following))
             yield batch
+
+    def rest(self) -> None:
+        """Nothing: the cluster's workers are not this process's to let go."""
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a client of a lost scheduler may fail

@@ -219,14 +219,17 @@ def _replications(plan: Plan, point: int, r: _Rows, target: int) -> Replications
 
 def _progress_bar(total: int, done: int, enabled: bool) -> Any:
     """A progress bar with count, rate and time left, on a terminal only (otherwise one that
-    shows nothing: tqdm's even when disabled starts a monitor thread, and a process with
-    threads must spawn its workers instead of forking them)."""
+    shows nothing), without tqdm's monitor thread: a process with threads must spawn its
+    workers instead of forking them, and write its tables itself."""
     if not (enabled and sys.stderr.isatty()):
         return _NoBar(total)
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=done, unit="rep", unit_scale=False, dynamic_ncols=True,
-                smoothing=0.1, desc="replications")
+    class Bar(tqdm):  # type: ignore[misc]
+        monitor_interval = 0  # no monitor thread: the tables may then be forked at the end
+
+    return Bar(total=total, initial=done, unit="rep", unit_scale=False, dynamic_ncols=True,
+               smoothing=0.1, desc="replications")
 
 
 @dataclass

@@ -111,12 +111,24 @@ def kept_rows(rows: Sequence[FloatArray]) -> Iterator[tuple[list[int], FloatArra
                    matrix[these][present[these]].reshape(these.size, size))
 
 
+#: The thread importing scipy.special, while it may run.
+_importing: list[threading.Thread] = []
+
+
 def import_in_background() -> None:
     """Start importing scipy.special (for :func:`t_quantile`) on a thread of its own: called
     while worker processes run the nights, when this process only waits for them."""
-    if "scipy.special" not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=("scipy.special",),
-                         name="import scipy.special", daemon=True).start()
+    if "scipy.special" not in sys.modules and not _importing:
+        thread = threading.Thread(target=importlib.import_module, args=("scipy.special",),
+                                  name="import scipy.special", daemon=True)
+        thread.start()
+        _importing.append(thread)
+
+
+def imported() -> None:
+    """Wait for :func:`import_in_background`'s import to end (the summaries need it)."""
+    while _importing:
+        _importing.pop().join()
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,6 +12,7 @@ summarises each point. ``run_sweep`` is the Python entry point::
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -43,9 +44,10 @@ from crossing_sim.experiment.posterior import (
 from crossing_sim.experiment.replications import Replications
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import DEFAULT_SEED
+from crossing_sim.experiment.statistics import imported
 from crossing_sim.experiment.summary import summarize_points
 from crossing_sim.model.fates import FATES
-from crossing_sim.results.record import RECORD
+from crossing_sim.results.record import RECORD, ROW_FIELDS
 from crossing_sim.results.store import RESULTS_ROOT, Store, safe_name
 from crossing_sim.scenario.loading import Resolved, build_scenario, resolve
 from crossing_sim.scenario.spec import Scenario
@@ -196,24 +198,36 @@ def execute(prepared: Sequence[Point], plan: Plan, spec: dict[str, Any],
                 assert out is not None
                 return StudyResult(out, state, _load_summaries(out))
         reps = run_experiment(plan, executor, store, progress)
+        if store is not None:  # no thread left running: the tables may be forked
+            executor.rest()
+            imported()
         with _collections_paused():
-            summaries = [{"point": p.index, "values": p.values,
-                          **({"set": list(p.overrides)} if p.overrides else {}), **summary}
-                         for p, summary in zip(prepared, summarize_points(reps), strict=True)]
-            if len(reps) > 1:
-                for summary, difference in zip(
-                        summaries, difference_summaries(reps[reference], reps, reference),
-                        strict=True):
-                    summary["difference"] = difference
-            if store is not None:
-                store.finish(len(prepared), summaries if len(prepared) > 1 else summaries[0],
-                             [flat_row(s) for s in summaries],
-                             [p.scenario.population.expected for p in prepared],
-                             prepared[0].scenario.start_clock, [len(r) for r in reps])
+            summarize = functools.partial(_summaries, prepared, reps, reference)
+            summaries = summarize() if store is None else store.finish(
+                len(prepared), summarize, flat_row,
+                [p.scenario.population.expected for p in prepared],
+                prepared[0].scenario.start_clock, [len(r) for r in reps],
+                [{**{name: getattr(r, name) for name in ROW_FIELDS}, "trips": r.trips}
+                 for r in reps])
     finally:
         if store is not None:
             store.close()
     return StudyResult(out, state, summaries, reps)
+
+
+def _summaries(prepared: Sequence[Point], reps: Sequence[Any],
+               reference: int) -> list[dict[str, Any]]:
+    """Each point's summary, with its paired difference from point ``reference`` when
+    there are several."""
+    summaries = [{"point": p.index, "values": p.values,
+                  **({"set": list(p.overrides)} if p.overrides else {}), **summary}
+                 for p, summary in zip(prepared, summarize_points(reps), strict=True)]
+    if len(reps) > 1:
+        for summary, difference in zip(
+                summaries, difference_summaries(reps[reference], reps, reference),
+                strict=True):
+            summary["difference"] = difference
+    return summaries
 
 
 @contextlib.contextmanager

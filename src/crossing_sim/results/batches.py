@@ -113,18 +113,23 @@ def pack(batch: Batch) -> Packed:
     return Packed(batch.point, int(batch.replication[0]), len(batch), buffer.getvalue())
 
 
-def read_arrays(data: Any, series: bool = False, grid: bool = True) -> dict[str, Any]:
+def read_arrays(data: Any, series: bool = False, grid: bool = True,
+                rows: bool = True) -> dict[str, Any]:
     """A batch file's arrays by name (:data:`ROW_FIELDS`, ``point``, ``trips``, and
     ``series_t`` and ``series`` if asked; ``series_t`` None unless ``grid``: every batch of
-    a point has the same), from an open ``.npz``; also reads the files of earlier versions,
-    which kept each column as an entry of its own."""
-    arrays = {name: data[name] for name in ("point", "trips")}
+    a point has the same; of the rows only ``replication`` unless ``rows``), from an open
+    ``.npz``; also reads the files of earlier versions, which kept each column as an entry
+    of its own."""
+    arrays = {"point": data["point"]}
+    if rows:
+        arrays["trips"] = data["trips"]
     if series:  # (not otherwise: on a fine grid the grid alone is half a megabyte a batch)
         arrays["series_t"] = data["series_t"] if grid else None
         arrays["series"] = data["series"].astype(np.int32, copy=False)
+    names = ROW_FIELDS if rows else ("replication",)
     if "record" in data.files:
         record = data["record"]
-        arrays.update({name: np.ascontiguousarray(record[name]) for name in ROW_FIELDS})
+        arrays.update({name: np.ascontiguousarray(record[name]) for name in names})
     else:
-        arrays.update({name: data[name] for name in ROW_FIELDS})
+        arrays.update({name: data[name] for name in names})
     return arrays

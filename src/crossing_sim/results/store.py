@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import errno
+import functools
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from crossing_sim.results.batches import Batch, Packed, pack, read_arrays
 from crossing_sim.results.claim import Claim, claim, clean_stale, create, is_leftover
 from crossing_sim.results.npz import NpzEntries
 from crossing_sim.results.provenance import INDEPENDENT_SEEDING, REPLICATION_SEEDING, provenance
+from crossing_sim.results.second_process import SecondProcess
 from crossing_sim.results.tables import BAND_LEVELS, write_tables
 
 __all__ = [
@@ -287,9 +289,10 @@ class Store:
             raise ResultsError(f"{self.folder}: cannot save results: {exc.strerror}"
                                f"{self._kept()}") from None
 
-    def saved(self, with_series: bool = False) -> Iterator[dict[str, Any]]:
-        """Every saved batch as a dict of arrays (without the series unless asked); a
-        replication held twice is damage (ResultsError)."""
+    def saved(self, with_series: bool = False, rows: bool = True) -> Iterator[dict[str, Any]]:
+        """Every saved batch as a dict of arrays (without the series unless asked, of its
+        rows only the replication numbers unless ``rows``); a replication held twice is
+        damage (ResultsError)."""
         if not self.batches.is_dir():
             return
         seen: dict[int, dict[int, str]] = {}
@@ -298,7 +301,7 @@ class Store:
             point = int(named.group(1)) if named else -1
             try:
                 with NpzEntries(path) as data:  # the grid once a point: the same in each
-                    batch = read_arrays(data, with_series, grid=point not in seen)
+                    batch = read_arrays(data, with_series, point not in seen, rows)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 raise ResultsError(f"{path} cannot be read ({exc}); the folder is damaged: "
                                    f"run the experiment again into a new {param('out')}"
@@ -319,19 +322,29 @@ class Store:
 
     # --- the tables at the end -----------------------------------------------------------
 
-    def finish(self, n_points: int, summary: Any,
-               summary_rows: Sequence[dict[str, Any]], expected: Sequence[int],
-               start_clock: int, counts: Sequence[int] | None = None) -> None:
-        """Write the tables from the saved batches, then mark the manifest complete.
+    def finish(self, n_points: int, summaries: Callable[[], list[dict[str, Any]]],
+               row: Callable[[dict[str, Any]], dict[str, Any]], expected: Sequence[int],
+               start_clock: int, counts: Sequence[int] | None = None,
+               rows: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Write the tables from the saved batches and the summary files from
+        ``summaries()`` (each point's, computed meanwhile: the tables are written in a
+        second process where one can be forked), then mark the manifest complete; return
+        the summaries. ``row``: a summary's row of ``summary.csv``.
 
         ``counts``: the replications each point must have; the saved batches must hold
-        exactly replications ``0 .. count - 1`` of each, every one once.
+        exactly replications ``0 .. count - 1`` of each, every one once. ``rows``: each
+        point's numbers as read from the batches (see :func:`write_tables`), not read again.
         """
         try:
-            write_tables(self.folder, self.saved(with_series=True), n_points, expected,
-                         start_clock, counts)
-            write_atomic(self.folder / "summary.csv", _csv(summary_rows))
-            write_json(self.folder / "summary.json", summary)
+            with SecondProcess(functools.partial(
+                    write_tables, self.folder, self.saved(True, rows is None), n_points,
+                    expected, start_clock, counts, rows)) as tables:
+                made = summaries()
+                table = _csv([row(s) for s in made])
+                summary = json_bytes(made if n_points > 1 else made[0])
+                tables.wait()
+            write_atomic(self.folder / "summary.csv", table)
+            write_atomic(self.folder / "summary.json", summary)
             manifest_path = self.folder / "manifest.json"
             written = self._manifest if self._manifest is not None else json.loads(
                 manifest_path.read_text(encoding="utf-8"))  # (as written or read at open)
@@ -341,6 +354,7 @@ class Store:
         except OSError as exc:
             raise ResultsError(f"{self.folder}: cannot write the result tables: "
                                f"{exc.strerror}{self._kept()}") from None
+        return made
 
 
 def _csv(rows: Sequence[dict[str, Any]]) -> bytes:

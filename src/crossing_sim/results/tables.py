@@ -23,7 +23,9 @@ from crossing_sim.results.atomic import open_atomic, temporary_name
 from crossing_sim.results.quantiles import CountBands, night_quantiles
 from crossing_sim.results.record import (
     REPLICATION_COLUMNS,
+    ROW_FIELDS,
     TRIP_COLUMNS,
+    TRIP_FIELDS,
     replication_lines,
     trip_lines,
 )
@@ -36,10 +38,15 @@ BAND_LEVELS: Final = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 def write_tables(folder: Path, batches: Iterable[Mapping[str, Any]], n_points: int,
                  expected: Sequence[int], start_clock: int,
-                 counts: Sequence[int] | None = None) -> None:
+                 counts: Sequence[int] | None = None,
+                 rows: Sequence[Mapping[str, Any]] | None = None) -> None:
     """Write replications.csv, trips.csv and series.npz from ``batches`` (with their
     series), which come point by point as :meth:`~crossing_sim.results.store.Store.saved`
-    gives them. ``counts``: the replications each point must hold, once each."""
+    gives them. ``counts``: the replications each point must hold, once each. ``rows``:
+    each point's numbers (:data:`ROW_FIELDS`, in replication order) and its ``trips`` (a
+    column each of :data:`TRIP_FIELDS`) as the experiment holds them, read from these
+    batches: the lines are then made from them, and the batches need only their
+    ``replication`` numbers and series."""
     with open_atomic(folder / "series.npz") as handle, \
             zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True,
                             compresslevel=1) as series:
@@ -47,7 +54,7 @@ def write_tables(folder: Path, batches: Iterable[Mapping[str, Any]], n_points: i
         try:
             with open_atomic(folder / "replications.csv", "w", newline="") as reps, \
                     open_atomic(folder / "trips.csv", "w", newline="") as trips:
-                held = _write_rows(batches, reps, trips, bands, expected)
+                held = _write_rows(batches, reps, trips, bands, expected, rows)
                 _check_held(folder, held, counts or ())
             bands.write(start_clock)
         finally:
@@ -55,18 +62,39 @@ def write_tables(folder: Path, batches: Iterable[Mapping[str, Any]], n_points: i
 
 
 def _write_rows(batches: Iterable[Mapping[str, Any]], reps: IO[str], trips: IO[str],
-                bands: _Bands, expected: Sequence[int]) -> dict[int, list[Any]]:
+                bands: _Bands, expected: Sequence[int],
+                rows: Sequence[Mapping[str, Any]] | None) -> dict[int, list[Any]]:
     rep_writer, trip_writer = csv.writer(reps), csv.writer(trips)
     rep_writer.writerow(REPLICATION_COLUMNS)
     trip_writer.writerow(TRIP_COLUMNS)
     held: dict[int, list[Any]] = {}
     for batch in batches:
         point = int(batch["point"])
+        if rows is None:
+            reps.writelines(replication_lines(point, batch, expected[point]))
+            trips.writelines(trip_lines(point, batch["trips"]))
+        elif point not in held:  # the point's first batch: all its lines, as the batches'
+            _write_point(reps, trips, point, rows[point], expected[point])
         held.setdefault(point, []).append(batch["replication"])
-        reps.writelines(replication_lines(point, batch, expected[point]))
-        trips.writelines(trip_lines(point, batch["trips"]))
         bands.add(point, batch["series_t"], batch["series"])
     return held
+
+
+#: Rows of a point formatted at a time when its lines come from memory.
+CHUNK: Final = 4096
+
+
+def _write_point(reps: IO[str], trips: IO[str], point: int, rows: Mapping[str, Any],
+                 expected: int) -> None:
+    """A point's lines, from its numbers held in memory, a chunk of rows at a time (each
+    line is formatted alone: the same text as batch by batch)."""
+    for low in range(0, len(rows["replication"]), CHUNK):
+        reps.writelines(replication_lines(
+            point, {name: rows[name][low:low + CHUNK] for name in ROW_FIELDS}, expected))
+    table = rows["trips"]
+    for low in range(0, len(table[TRIP_FIELDS[0]]), CHUNK):
+        trips.writelines(trip_lines(point, np.column_stack(
+            [table[name][low:low + CHUNK] for name in TRIP_FIELDS])))
 
 
 def _check_held(folder: Path, held: Mapping[int, list[Any]], counts: Sequence[int]) -> None:
