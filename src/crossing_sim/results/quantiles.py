@@ -62,12 +62,22 @@ def sorted_quantiles(ordered: FloatArray, levels: Sequence[float]) -> list[float
 def night_quantiles(series: SeriesArray, levels: Sequence[float]) -> FloatArray:
     """``np.quantile(series, levels, axis=1)`` of a stack ``(points, nights, cells)``, as
     ``(points, levels, cells)``: each point's quantiles over its nights, all points at once."""
-    ordered = np.sort(series, axis=1)
-    out = np.empty((ordered.shape[0], len(levels), ordered.shape[2]))
+    n = series.shape[1]
+    if n == 2:  # two nights are ordered by their least and greatest (sorting a great many
+        # lanes of two, numpy's cost is all in the lanes): the same order statistics
+        ordered = [np.minimum(series[:, 0], series[:, 1]), np.maximum(series[:, 0],
+                                                                      series[:, 1])]
+    else:
+        stacked = np.sort(series, axis=1)
+        ordered = [stacked[:, k] for k in range(n)]
+    floats: dict[int, FloatArray] = {}  # each order statistic needed, once, as floats
+    out = np.empty((series.shape[0], len(levels), series.shape[2]))
     for i, q in enumerate(levels):
-        lo, hi, g = order_statistics(ordered.shape[1], q)
-        a, b = ordered[:, lo].astype(np.float64), ordered[:, hi].astype(np.float64)
-        out[:, i] = lerp(a, b, g)
+        lo, hi, g = order_statistics(n, q)
+        for k in (lo, hi):
+            if k not in floats:
+                floats[k] = ordered[k].astype(np.float64)
+        out[:, i] = lerp(floats[lo], floats[hi], g)
     return out
 
 
