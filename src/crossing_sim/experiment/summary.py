@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Final, TypeVar
@@ -72,7 +71,8 @@ def _summary(c: _Columns, i: int) -> dict[str, Any]:
         "crossed": _numbers(crossed),
         "crossed_share": _numbers(crossed, 1 / expected),
         "observed": _observed_crossed(c, i),
-        "facts": [_fact(c, i, key, fact) for key, fact in c.facts[i].items()],
+        "facts": [_fact(c, i, key, fact, same) for (key, fact), same
+                  in zip(c.facts[i].items(), c.same_fact[i], strict=True)],
         "people": _kept(c, "people", i) if s.population.turnout else None,
         "fates": {f.key: {"label": f.label, "mean": m, "share": m / people}
                   for f, m in ((f, c.mean(column)[i]) for f, column in _FATE_COLUMNS)},
@@ -109,6 +109,15 @@ class _Columns:
     def __init__(self, points: Sequence[Replications]) -> None:
         self.points = points
         self.facts = [r.scenario.observed.facts() for r in points]
+        # each point's facts by a number for each different one (a fact compares and
+        # hashes in Python: the points stating it are found once, not at every look-up)
+        numbers: dict[tuple[str, Fact], int] = {}
+        self.same_fact = [[numbers.setdefault(item, len(numbers)) for item in facts.items()]
+                          for facts in self.facts]
+        self.stating: list[list[int]] = [[] for _ in numbers]  # the points stating each
+        for j, same in enumerate(self.same_fact):
+            for number in same:
+                self.stating[number].append(j)
         self._values: dict[str, list[FloatArray]] = {}
         self._of: dict[str, list[Estimate | None]] = {}
         self._memo: dict[tuple[str, Hashable], Any] = {}
@@ -200,9 +209,10 @@ def _placed(c: _Columns, i: int, name: str) -> set[float]:
             if FACT_MEASURES[key] == name and fact.exact}
 
 
-def _fact(c: _Columns, i: int, key: str, fact: Fact) -> dict[str, Any]:
-    """One observed fact next to the simulated nights: the share of nights consistent with it,
-    and the 5-50-95 % of the simulated measure."""
+def _fact(c: _Columns, i: int, key: str, fact: Fact, same: int) -> dict[str, Any]:
+    """One observed fact (``same``: its number in :attr:`_Columns.stating`) next to the
+    simulated nights: the share of nights consistent with it, and the 5-50-95 % of the
+    simulated measure."""
     name = FACT_MEASURES[key]
     e = c.of(name)[i]
     simulated: dict[str, Any] | None = (
@@ -210,15 +220,14 @@ def _fact(c: _Columns, i: int, key: str, fact: Fact) -> dict[str, Any]:
     if simulated is not None and fact.unit == "clock":
         simulated |= {f"{k}_clock": format_clock(v, c.points[i].scenario.start_clock)
                       for k, v in list(simulated.items())}
-    return {**_stated(key, fact),
+    return {**c.once("stated", same, lambda: _stated(key, fact)),
             "nights": int(c.values(name)[i].size),
-            "share_consistent": _consistent(c, key, fact, i),
+            "share_consistent": _consistent(c, key, fact, same, i),
             "simulated": simulated,
             **({"percentile": _position(c, name, fact.value, i)[1]}
                if fact.exact and e is not None else {})}
 
 
-@functools.lru_cache(maxsize=1024)
 def _stated(key: str, fact: Fact) -> dict[str, Any]:
     """What a fact states, as the summary shows it (the same for every point stating it;
     copied by the caller)."""
@@ -228,18 +237,18 @@ def _stated(key: str, fact: Fact) -> dict[str, Any]:
                                                                  ("high", fact.high))}}
 
 
-def _consistent(c: _Columns, key: str, fact: Fact, i: int) -> float:
+def _consistent(c: _Columns, key: str, fact: Fact, same: int, i: int) -> float:
     """The share of point ``i``'s nights that agree with ``fact``, computed for all points
     stating the same fact."""
     def make() -> dict[int, float]:
         rows = c.values(FACT_MEASURES[key])
-        asking = [j for j, facts in enumerate(c.facts) if facts.get(key) == fact]
+        asking = c.stating[same]
         out: dict[int, float] = {}
         for where, matrix in same_length([rows[j] for j in asking]):
             shares = np.count_nonzero(fact.holds(matrix), axis=1) / matrix.shape[1]
             out.update(zip((asking[j] for j in where), shares.tolist(), strict=True))
         return out
-    shares: dict[int, float] = c.once("consistent", (key, fact), make)
+    shares: dict[int, float] = c.once("consistent", same, make)
     return shares[i]
 
 
