@@ -7,6 +7,8 @@ import errno
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -165,3 +167,33 @@ def test_lines_from_the_rows_in_memory_are_the_lines_from_the_files(
         assert (again / name).read_bytes() == (folder / name).read_bytes()
     if chunk == 3:  # several chunks a point
         assert (folder / "trips.csv").read_text().count("\n") > 3 * 2 * chunk
+
+
+def test_the_second_process_ends_with_the_first(tmp_path: Path) -> None:
+    """The first process killed (SIGKILL: nothing of it runs): the second is killed too,
+    not left writing tables and holding the folder's lock. (Planted once: the parent-death
+    signal not set; the second process outlived the first.)"""
+    pid_file = tmp_path / "pid"
+    script = (
+        "import os, signal, time\n"
+        "import crossing_sim.results.second_process as sp\n"
+        "sp.can_fork = lambda: True\n"
+        f"def work():\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        f"p = sp.SecondProcess(work)\n"
+        f"while not os.path.exists({str(pid_file)!r}): time.sleep(0.01)\n"
+        "time.sleep(0.1)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert done.returncode == -signal.SIGKILL
+    child = int(pid_file.read_text())
+    stat = Path(f"/proc/{child}/stat")
+    for _ in range(500):  # the kernel sends the signal as the first ends: a moment
+        try:
+            if stat.read_text().split(") ", 1)[1].startswith("Z"):  # dead, not yet reaped
+                return
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        time.sleep(0.01)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the second process outlived the first")

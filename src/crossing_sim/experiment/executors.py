@@ -8,12 +8,10 @@ replication's random numbers depend only on the seed, its point and its index.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -23,7 +21,7 @@ from typing import Any, Protocol
 from crossing_sim.errors import ExecutorError, param
 from crossing_sim.experiment.replications import Task, run_batch, run_packed
 from crossing_sim.results.batches import Batch, Packed
-from crossing_sim.results.second_process import can_fork
+from crossing_sim.results.second_process import can_fork, end_with_parent
 from crossing_sim.scenario.spec import Scenario
 
 __all__ = ["JOBS_PER_CORE", "POOL_RETRIES", "SMALL_FORKED_STUDY", "SMALL_STUDY", "DaskExecutor",
@@ -67,15 +65,7 @@ def _start_worker() -> None:
     """In a worker: leave Ctrl-C to the main process, which stops the pool; and on Linux,
     end with the main process if it is killed (no orphans left computing or blocked)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):  # pragma: no cover - exotic libc
-            pass
-
-
-_PR_SET_PDEATHSIG = 1
+    end_with_parent()
 
 
 #: How many times a pool whose worker died is replaced before the study stops.

@@ -8,6 +8,7 @@ holds, and needs nothing sent to it. Elsewhere the work is done here, when it is
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -20,7 +21,9 @@ from typing import Any
 
 from crossing_sim.errors import ResultsError
 
-__all__ = ["SecondProcess", "can_fork"]
+__all__ = ["SecondProcess", "can_fork", "end_with_parent"]
+
+_PR_SET_PDEATHSIG = 1
 
 
 def can_fork() -> bool:
@@ -29,11 +32,23 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
+def end_with_parent() -> None:
+    """In a child process on Linux: be killed when its parent ends, however that ends (no
+    orphan left writing or computing, nor holding the results folder's lock)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # pragma: no cover - exotic libc
+            pass
+
+
 class SecondProcess:
     """``work()`` run in a forked process from now on, or here when :meth:`wait` is called
     (where forking is not safe); :meth:`wait` raises what ``work`` raised, as it would have
     been raised here. Use it as a context manager: leaving the block by an error stops the
-    work (its files are cleaned as they would be on Ctrl-C)."""
+    work (its files are cleaned as they would be on Ctrl-C); if this process is killed, the
+    second one is killed with it."""
 
     #: Seconds the work is given to clean up after a Ctrl-C before it is terminated.
     GRACE = 5.0
@@ -45,7 +60,8 @@ class SecondProcess:
         if can_fork() and not multiprocessing.current_process().daemon:
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_run, args=(work, send), daemon=True)
+            self._process = context.Process(target=_run, args=(work, send, os.getpid()),
+                                            daemon=True)
             self._process.start()
             send.close()
             self._work = None
@@ -104,9 +120,12 @@ class SecondProcess:
         return int(process.exitcode or 0)
 
 
-def _run(work: Callable[[], None], send: Connection) -> None:
+def _run(work: Callable[[], None], send: Connection, parent: int) -> None:
     """In the second process: the work, then its outcome to the first (None when it
     succeeded, else the exception, or its traceback's text when it cannot be sent)."""
+    end_with_parent()
+    if os.getppid() != parent:  # the first ended before that was set
+        os._exit(1)
     try:
         work()
     except BaseException as exc:  # everything goes back to the first process
