@@ -7,8 +7,11 @@ Run on demand (a report, not a test)::
 Each measurement is a fresh process that runs the baseline (``--nights``; and with
 ``series_step = "1s"``, ``--fine``) on a pool of 2 workers into a temporary results folder,
 finishing its tables, and reports its own peak resident memory (``ru_maxrss``), its largest
-worker's, and the wall time. Target: the main process's peak independent of the nights,
-under 300 MiB at 100,000 nights, the 1-second grid included.
+child's (a worker, or the second process that writes the tables while the main one writes
+the summaries: forked from the main process, its peak counts the pages they share), their
+sum (more than both ever held at once), and the wall time. Target: the main process's peak
+independent of the nights, under 300 MiB at 100,000 nights, the 1-second grid included; the
+verdict also holds the sum to it, since the tables' memory is now the second process's.
 """
 
 from __future__ import annotations
@@ -61,20 +64,23 @@ def main() -> int:
     parser.add_argument("--fine", type=int, nargs="+", default=[2_000, 10_000],
                         help="nights with series_step = 1s")
     args = parser.parse_args()
-    print(f"{'grid':>5} {'nights':>8} {'main MiB':>9} {'worker MiB':>11} {'s':>7} "
-          f"{'folder MiB':>11}")
+    print(f"{'grid':>5} {'nights':>8} {'main MiB':>9} {'child MiB':>10} {'sum MiB':>8} "
+          f"{'s':>7} {'folder MiB':>11}")
     peaks: dict[str, list[float]] = {}
+    sums: dict[str, list[float]] = {}
     for step, sizes in (("5min", args.nights), ("1s", args.fine)):
         for nights in sizes:
             r = measure(nights, step)
             peaks.setdefault(step, []).append(r["main"])
-            print(f"{step:>5} {nights:>8} {r['main']:>9.0f} {r['worker']:>11.0f} "
-                  f"{r['seconds']:>7.1f} {r['folder']:>11.1f}")
+            sums.setdefault(step, []).append(r["main"] + r["worker"])
+            print(f"{step:>5} {nights:>8} {r['main']:>9.0f} {r['worker']:>10.0f} "
+                  f"{r['main'] + r['worker']:>8.0f} {r['seconds']:>7.1f} {r['folder']:>11.1f}")
     for step, values in peaks.items():
         growth = values[-1] / values[0]
-        verdict = "within" if max(values) < TARGET_MIB else "OVER"
+        verdict = "within" if max(sums[step]) < TARGET_MIB else "OVER"
         print(f"{step}: main peak from {values[0]:.0f} to {values[-1]:.0f} MiB ({growth:.2f}x) "
-              f"across the sizes; target < {TARGET_MIB} MiB: {verdict}")
+              f"across the sizes, with the largest child at most {max(sums[step]):.0f} MiB; "
+              f"target < {TARGET_MIB} MiB: {verdict}")
     return 0
 
 
