@@ -43,10 +43,11 @@ def sweep(tmp_path: Path, out: str, monkeypatch: pytest.MonkeyPatch | None = Non
 
 
 def contents(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, but for the times of day (the manifest's, the lock holder's)."""
     files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
-             if p.is_file() and p.name != "manifest.json"}
+             if p.is_file() and p.name not in ("manifest.json", ".holder.json")}
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["finished"]
+    del manifest["finished"], manifest["created"]
     files["manifest.json"] = json.dumps(manifest).encode()
     return files
 
