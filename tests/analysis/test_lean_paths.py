@@ -287,7 +287,9 @@ def _kept() -> Any:
 
 def test_workers_run_no_batch_a_generation_does_not_need() -> None:
     """Every draw accepted, the acceptance says exactly how many batches are needed: with
-    workers, none is run beyond them (they were, to keep every worker busy: 5 % more work)."""
+    workers, none is run beyond them (they were, to keep every worker busy: 5 % more work),
+    nor, before any is accepted, beyond those a generation needs if every draw were (small
+    populations ran up to two tasks a worker: 80 draws for 10 particles)."""
     pytest.importorskip("pyabc")
     from crossing_sim.analysis.smc import BatchSampler
 
@@ -304,8 +306,8 @@ def test_workers_run_no_batch_a_generation_does_not_need() -> None:
 
     pool.submit = counted  # type: ignore[method-assign]
     try:
-        for t in range(3):
-            assert sampler.sample_until_n_accepted(100, _kept, t).n_accepted == 100
+        for t, n in enumerate([100, 100, 40, 10]):  # batches of 5, 5, 2 and 1 draws
+            assert sampler.sample_until_n_accepted(n, _kept, t).n_accepted == n
     finally:
         sampler.close()
-    assert sum(submitted) == 300
+    assert sum(submitted) == 250

@@ -272,9 +272,10 @@ def _make_sampler_class() -> type:
             evaluated = accepted = 0
 
             def needed() -> float:
-                """The batches the generation still needs, as its acceptance so far says."""
+                """The batches the generation still needs, as its acceptance so far says
+                (before any is accepted: as many as if every draw were)."""
                 if not accepted:
-                    return math.inf
+                    return math.ceil(n / size)
                 return math.ceil((n - accepted) * evaluated / accepted / size)
 
             batches = self._batches(simulate_one, t, size, needed)
