@@ -10,6 +10,7 @@ excesses with 0, each divided by an adaptive scale, so counts and clock times we
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -24,7 +25,8 @@ from crossing_sim.scenario.facts import Fact
 from crossing_sim.scenario.observed import FACT_KEYS
 from crossing_sim.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["GROUPS", "MISSING", "Facts", "excess", "fact_values", "facts_of", "select"]
+__all__ = ["GROUPS", "MISSING", "Facts", "excess", "fact_values", "facts_of", "night_excess",
+           "night_fact_values", "record_columns", "select"]
 
 #: How far a night without a value (NaN) is from any fact.
 MISSING: Final = float(MINUTES_PER_DAY)
@@ -72,6 +74,50 @@ def fact_values(nights: Any, names: Sequence[str]) -> FloatArray:
             columns.append(np.asarray(getattr(nights, measure)))
     rows = crossed.size
     return np.column_stack(columns).astype(np.float64).reshape(rows, len(names))
+
+
+#: The record's columns a derived measure is computed from (with the crossed count).
+_DERIVED: Final = {"crossed": (), "crossed_family_members": ("crossed_volunteers",),
+                   "crossed_children_share": ("crossed_children",)}
+
+
+def record_columns(names: Sequence[str]) -> frozenset[str]:
+    """The record's columns the named facts' measures are read or derived from."""
+    measures = [FACT_MEASURES[name] for name in names]
+    return frozenset(c for m in measures for c in _DERIVED.get(m, (m,)))
+
+
+def night_fact_values(crossed: int, record: Mapping[str, float | int],
+                      names: Sequence[str]) -> list[float]:
+    """:func:`fact_values` of one night, from its crossed count and its record (at least
+    :func:`record_columns`): the same numbers, as plain floats."""
+    values = []
+    for name in names:
+        measure = FACT_MEASURES[name]
+        if measure == "crossed":
+            values.append(float(crossed))
+        elif measure == "crossed_family_members":
+            values.append(float(crossed - record["crossed_volunteers"]))
+        elif measure == "crossed_children_share":
+            values.append(float(record["crossed_children"]) / crossed if crossed > 0 else
+                          math.nan)
+        else:
+            values.append(float(record[measure]))
+    return values
+
+
+def night_excess(values: Sequence[float], facts: Sequence[Fact]) -> list[float]:
+    """:func:`excess` of one night's values: the same numbers, as plain floats (each
+    maximum taken as ``np.maximum`` takes it: a NaN wins, the second of equals)."""
+    gaps = []
+    for value, fact in zip(values, facts, strict=True):
+        if value != value:
+            gaps.append(MISSING)
+            continue
+        below, above = float(fact.low) - value, value - float(fact.high)
+        gap = below if below > above or below != below else above
+        gaps.append(gap if gap > 0.0 or gap != gap else 0.0)
+    return gaps
 
 
 def excess(values: FloatArray, facts: Sequence[Fact]) -> FloatArray:
