@@ -58,7 +58,7 @@ from crossing_sim.analysis.smc import (
 )
 from crossing_sim.experiment.design import Design
 from crossing_sim.experiment.executors import Executor, PoolExecutor, SerialExecutor
-from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.sweep import execute, prepare, spec_of
 

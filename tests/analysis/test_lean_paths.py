@@ -30,7 +30,7 @@ from crossing_sim.analysis.distance import (
 )
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.errors import ScenarioError
-from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
 from crossing_sim.results.record import LEAN, measure, measure_columns

@@ -13,7 +13,7 @@ import pytest
 from conftest import SCENARIOS
 from crossing_sim.analysis.parameters import read_priors, read_ranges
 from crossing_sim.errors import ScenarioError
-from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.scenario.loading import build_scenario, resolve
 
 PRIORS = read_priors(SCENARIOS / "priors.toml")

@@ -36,7 +36,8 @@ from crossing_sim.analysis.smc import BatchSampler, Fit, SmcSettings, fit
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
-from crossing_sim.experiment.posterior import Parsed, PosteriorSample, over_posterior
+from crossing_sim.experiment.parsed import Parsed
+from crossing_sim.experiment.posterior import PosteriorSample, over_posterior
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import CALIBRATION_PRIORS, DEFAULT_SEED
 from crossing_sim.scenario.facts import Fact

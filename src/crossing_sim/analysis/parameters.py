@@ -34,7 +34,7 @@ import numpy as np
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import ScenarioError, show_value
 from crossing_sim.experiment.design import Scale, scale_of
-from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.scenario.distributions import Choice, Distribution, Uniform, parse_distribution
 from crossing_sim.scenario.loading import read_toml
 from crossing_sim.scenario.spec import Scenario

@@ -38,7 +38,7 @@ from crossing_sim.analysis.parameters import Prior
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError
 from crossing_sim.experiment.executors import max_jobs, start_pool
-from crossing_sim.experiment.posterior import Parsed
+from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
 from crossing_sim.results.record import measure_columns
