@@ -70,18 +70,26 @@ TARGET = 1.2
 SEED = 2018
 
 
-#: the worker processes whose CPU time counts (set for each round of workers)
-PIDS: list[int] = []
 TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and of the workers in :data:`PIDS` (Linux /proc)."""
-    total = time.process_time()
-    for pid in PIDS:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    """CPU time of this process and of all its children: those that ended (the workers of
+    a pool that rested, the second process that wrote a folder's tables) and those alive
+    (from Linux /proc; a worker's time moves from the one to the other when it ends)."""
+    times = os.times()
+    total = times.user + times.system + times.children_user + times.children_system
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == me:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
     return total
 
 
@@ -96,9 +104,18 @@ def per_night(seconds: tuple[float, float], nights: int) -> tuple[float, float]:
     return seconds[0] / nights, seconds[1] / nights
 
 
+def warm(executor: Executor) -> None:
+    """The executor's workers started before the clock does: a run into a folder lets a
+    forked pool's workers go when its nights are done (``PoolExecutor.rest``), and the next
+    command run here would otherwise time their start, which a command of its own at the
+    command line does not."""
+    run_experiment(Plan([prepare(BASELINE)[0].scenario], 1, 2), executor)
+
+
 def run_per_night(nights: int, executor: Executor, folder: Path) -> tuple[float, float]:
     """Seconds a night of ``crossing-sim run baseline`` (prepare, execute into a folder)."""
     shutil.rmtree(folder, ignore_errors=True)
+    warm(executor)
 
     def go() -> None:
         prepared = prepare(BASELINE, seed=SEED)
@@ -176,6 +193,7 @@ def sensitivity_per_night(trajectories: int, reps: int,
                           executor: Executor) -> tuple[tuple[float, float], int]:
     """Seconds a night of a Morris analysis, and its nights."""
     found: list[int] = []
+    warm(executor)
 
     def go() -> None:
         result = sensitivity(BASELINE, read_ranges(RANGES), "morris", trajectories, reps,
@@ -220,9 +238,6 @@ def main() -> int:
                     facts_of(crossing_sim.load_scenario(BASELINE).observed.facts()),
                     SmcSettings(20, 1, seed=1), sampler=sampler)
                 sensitivity_per_night(2, 2, executor)
-                PIDS[:] = [] if workers == 1 else [
-                    *executor._pool._processes,  # type: ignore[attr-defined]
-                    *sampler.pool()._processes]
                 for _ in range(args.repeat):
                     times.setdefault(f"run {workers}", []).append(
                         run_per_night(args.nights, executor, work / "run"))
@@ -242,7 +257,6 @@ def main() -> int:
                     times.setdefault(f"morris {workers}", []).append(seconds)
                     nights[f"morris {workers}"] = count
             finally:
-                PIDS.clear()
                 sampler.close()
                 executor.close()
     finally:
