@@ -95,12 +95,6 @@ def measure(outcome: Outcome, scenario: Scenario) -> dict[str, float | int]:
     # It runs every night, on arrays of a hundred families, where a numpy call costs more
     # than its arithmetic: each number comes from as few calls as give the same bits.
     g, gate, trips, clock = outcome.groups, scenario.gate, outcome.trips, scenario.start_clock
-    # the night's few bus trips, in plain Python (cheaper than numpy calls on ten numbers)
-    depart, bus, carried = trips.depart.tolist(), trips.bus.tolist(), trips.people.tolist()
-    total = sum(depart)
-    if total != total:  # a trip that had not left by the end (NaN): leave it out
-        gone = [i for i, d in enumerate(depart) if d == d]
-        depart, bus, carried = ([x[i] for i in gone] for x in (depart, bus, carried))
     crossed = g.fate == _CROSSED
     which = crossed.nonzero()[0]  # (an index array is cheaper to take with than a mask)
     ends, sizes = g.screen_end[which], g.size[which]
@@ -122,10 +116,7 @@ def measure(outcome: Outcome, scenario: Scenario) -> dict[str, float | int]:
     else:
         mean = p90 = longest = first = last = np.nan
     return {
-        "left_by_bus": sum(carried),
-        "buses_used": len(set(bus)),
-        "first_departure": min(depart) if depart else np.nan,
-        "last_departure": max(depart) if depart else np.nan,
+        **_bus_columns(trips),
         "last_crossing": last,
         "first_crossing": first,
         "wait_mean": mean,
@@ -157,12 +148,7 @@ def measure_columns(outcome: Outcome, scenario: Scenario, names: Collection[str]
     :func:`measure`."""
     if not LEAN.issuperset(names):
         return measure(outcome, scenario)
-    g, trips = outcome.groups, outcome.trips
-    depart, bus, carried = trips.depart.tolist(), trips.bus.tolist(), trips.people.tolist()
-    total = sum(depart)
-    if total != total:
-        gone = [i for i, d in enumerate(depart) if d == d]
-        depart, bus, carried = ([x[i] for i in gone] for x in (depart, bus, carried))
+    g = outcome.groups
     crossed = g.fate == _CROSSED
     which = crossed.nonzero()[0]
     ends, sizes = g.screen_end[which], g.size[which]
@@ -173,10 +159,7 @@ def measure_columns(outcome: Outcome, scenario: Scenario, names: Collection[str]
     else:
         first = last = np.nan
     return {
-        "left_by_bus": sum(carried),
-        "buses_used": len(set(bus)),
-        "first_departure": min(depart) if depart else np.nan,
-        "last_departure": max(depart) if depart else np.nan,
+        **_bus_columns(outcome.trips),
         "last_crossing": last,
         "first_crossing": first,
         "busiest_hour": busiest,
@@ -185,6 +168,19 @@ def measure_columns(outcome: Outcome, scenario: Scenario, names: Collection[str]
         "crossed_volunteers": int(crossed.dot(g.volunteers)),
         "crossed_children": int(crossed.dot(g.children)),
     }
+
+
+def _bus_columns(trips: Any) -> dict[str, float | int]:
+    """The night's bus columns, from its few trips in plain Python (cheaper than numpy calls
+    on ten numbers); a trip that had not left by the end (NaN) is left out."""
+    depart, bus, carried = trips.depart.tolist(), trips.bus.tolist(), trips.people.tolist()
+    total = sum(depart)
+    if total != total:
+        gone = [i for i, d in enumerate(depart) if d == d]
+        depart, bus, carried = ([x[i] for i in gone] for x in (depart, bus, carried))
+    return {"left_by_bus": sum(carried), "buses_used": len(set(bus)),
+            "first_departure": min(depart) if depart else np.nan,
+            "last_departure": max(depart) if depart else np.nan}
 
 
 def _busiest_hour(ends: FloatArray, people: IntArray, start_clock: int) -> float:
