@@ -337,8 +337,8 @@ class Store:
         """
         try:
             with SecondProcess(functools.partial(
-                    write_tables, self.folder, self.saved(True, rows is None), n_points,
-                    expected, start_clock, counts, rows)) as tables:
+                    write_tables, self.folder, self.saved(with_series=True, rows=rows is None),
+                    n_points, expected, start_clock, counts, rows)) as tables:
                 made = summaries()
                 table = _csv([row(s) for s in made])
                 summary = json_bytes(made if n_points > 1 else made[0])
