@@ -79,18 +79,22 @@ def parse_quantity(text: object, kind: str) -> float:
     Only strings with a unit are accepted: a bare number would leave the reader guessing.
     """
     units = UNITS[kind]
-    examples = " or ".join(f'"{n}{u}"' for n, u in _EXAMPLES[kind])
     if isinstance(text, bool) or not isinstance(text, str):
-        raise ValueError(f"a {kind} needs a unit, written as a string such as {examples}")
+        raise ValueError(f"a {kind} needs a unit, written as a string such as "
+                         f"{_examples(kind)}")
     match = _QUANTITY.match(text)
     if match is None or match.group(2) not in units:
-        raise ValueError(
-            f"not a {kind}: write a number and one of the units {', '.join(units)}, e.g. {examples}"
-        )
+        raise ValueError(f"not a {kind}: write a number and one of the units "
+                         f"{', '.join(units)}, e.g. {_examples(kind)}")
     value = float(match.group(1)) * units[match.group(2)]
     if not math.isfinite(value):
         raise ValueError(f"a {kind} must be finite")
     return value
+
+
+def _examples(kind: str) -> str:
+    """Examples of a quantity of ``kind`` for an error message (made only for one)."""
+    return " or ".join(f'"{n}{u}"' for n, u in _EXAMPLES[kind])
 
 
 _EXAMPLES: Final = {
