@@ -48,14 +48,9 @@ import numpy as np
 import crossing_sim
 from crossing_sim.analysis.distance import facts_of
 from crossing_sim.analysis.parameters import read_priors, read_ranges
+from crossing_sim.analysis.sampler import BatchSampler
 from crossing_sim.analysis.sensitivity import sensitivity
-from crossing_sim.analysis.smc import (
-    BatchSampler,
-    NightModel,
-    SmcSettings,
-    fit,
-    scipy_prior,
-)
+from crossing_sim.analysis.smc import NightModel, SmcSettings, fit, scipy_prior
 from crossing_sim.experiment.design import Design
 from crossing_sim.experiment.executors import Executor, PoolExecutor, SerialExecutor
 from crossing_sim.experiment.parsed import Parsed

@@ -16,7 +16,7 @@ from crossing_sim.analysis.calibration import Settings, calibrate
 from crossing_sim.analysis.calibration_files import FILES, calibrated_toml, write
 from crossing_sim.analysis.distance import excess, facts_of
 from crossing_sim.analysis.parameters import parse_prior, read_priors
-from crossing_sim.analysis.smc import BatchSampler
+from crossing_sim.analysis.sampler import BatchSampler
 from crossing_sim.cli.analysis import calibrate as calibrate_command
 from crossing_sim.errors import AnalysisError, ScenarioError
 from crossing_sim.experiment.executors import SerialExecutor, max_jobs

@@ -251,7 +251,7 @@ def _model() -> Any:
 
 def test_batches_are_seeded_each_and_leave_the_global_generator_as_it_was() -> None:
     pytest.importorskip("pyabc")
-    from crossing_sim.analysis.smc import PROPOSALS_STREAM, BatchSampler
+    from crossing_sim.analysis.sampler import PROPOSALS_STREAM, BatchSampler
 
     draws: list[float] = []
 
@@ -291,7 +291,7 @@ def test_workers_run_no_batch_a_generation_does_not_need() -> None:
     nor, before any is accepted, beyond those a generation needs if every draw were (small
     populations ran up to two tasks a worker: 80 draws for 10 particles)."""
     pytest.importorskip("pyabc")
-    from crossing_sim.analysis.smc import BatchSampler
+    from crossing_sim.analysis.sampler import BatchSampler
 
     sampler = BatchSampler(7, workers=2)
     if sampler.workers < 2:

@@ -32,7 +32,8 @@ import numpy as np
 
 from crossing_sim.analysis.distance import GROUPS, excess, fact_values, select
 from crossing_sim.analysis.parameters import Prior
-from crossing_sim.analysis.smc import BatchSampler, Fit, SmcSettings, fit
+from crossing_sim.analysis.sampler import BatchSampler
+from crossing_sim.analysis.smc import Fit, SmcSettings, fit
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor

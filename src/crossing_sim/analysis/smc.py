@@ -1,5 +1,4 @@
-"""ABC-SMC with pyabc: the model of one night as pyabc sees it, and a sampler that sends
-batches of draws to worker processes.
+"""ABC-SMC with pyabc: the model of one night as pyabc sees it, its priors, and the fit.
 
 pyabc (Schälte et al., Bioinformatics 2022) runs the sequential Monte Carlo: generation 0
 draws from the priors, each later generation perturbs the last one's particles and keeps
@@ -10,10 +9,8 @@ excess over the generation's nights, so no fact weighs more for being counted in
 
 Randomness. Each draw's night comes from ``SeedSequence(seed, spawn_key=(NIGHTS_STREAM, h))``
 with ``h`` a hash of the drawn values, so a night depends on its parameters and the seed
-only. pyabc draws its proposals from numpy's global generator: :class:`BatchSampler` seeds
-it for batch ``b`` of generation ``t`` from ``SeedSequence(seed, spawn_key=(PROPOSALS_STREAM,
-t + 1, b))`` and puts the caller's state back afterwards. Batches are taken in their order,
-whatever order they finish in, so the result is the same for any number of workers.
+only. pyabc's proposals are drawn in batches seeded each by index
+(:mod:`crossing_sim.analysis.sampler`), so the result is the same for any number of workers.
 """
 
 from __future__ import annotations
@@ -21,11 +18,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import signal
 import tempfile
-from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +29,9 @@ import numpy as np
 
 from crossing_sim.analysis.distance import night_excess, night_fact_values, record_columns
 from crossing_sim.analysis.parameters import Prior
+from crossing_sim.analysis.sampler import BatchSampler
 from crossing_sim.arrays import FloatArray
 from crossing_sim.errors import AnalysisError
-from crossing_sim.experiment.executors import max_jobs, start_pool
 from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.model.night import simulate
 from crossing_sim.model.streams import Streams
@@ -45,12 +39,11 @@ from crossing_sim.results.record import measure_columns
 from crossing_sim.scenario.distributions import Lognormal, Triangular, Uniform
 from crossing_sim.scenario.facts import Fact
 
-__all__ = ["NIGHTS_STREAM", "PROPOSALS_STREAM", "BatchSampler", "Fit", "Generation",
-           "NightModel", "PriorRV", "SmcSettings", "fact_scale", "fit"]
+__all__ = ["NIGHTS_STREAM", "Fit", "Generation", "NightModel", "PriorRV", "SmcSettings",
+           "fact_scale", "fit"]
 
-#: Spawn keys of the calibration's streams (far above any point index, like the others).
+#: The spawn key of the calibration's nights (far above any point index, like the others).
 NIGHTS_STREAM: Final = 2**31 - 5
-PROPOSALS_STREAM: Final = 2**31 - 6
 
 
 @dataclass(frozen=True)
@@ -200,171 +193,6 @@ class PriorRV:
     def __repr__(self) -> str:
         return f"<PriorRV name={self.name}, args={self.args}>"
 
-
-# --- the sampler -------------------------------------------------------------------------------
-
-_CACHE: dict[str, Callable[[], Any]] = {}
-#: Draws a task sent to a worker holds at most (whole batches; a batch is at least one):
-#: fewer, larger tasks than one a batch (5 draws at a population of 100), whose sending
-#: and collecting cost a worker about 0.3 ms a draw.
-TASK_DRAWS: Final = 20
-
-
-def _start_worker() -> None:
-    """In a worker: leave Ctrl-C to the main process, and one BLAS thread (two workers on two
-    cores, each with a thread per core, would spend their time waiting on each other)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits  # a dependency of pyabc's scikit-learn
-
-    threadpool_limits(1)
-
-
-def _run_batches(token: str, payload: bytes, seeds: Sequence[np.random.SeedSequence],
-                 size: int) -> list[list[Any]]:
-    """In a worker: ``size`` draws of each batch of a task (the generation's sampler
-    unpickled once)."""
-    if token not in _CACHE:
-        import cloudpickle
-
-        _CACHE.clear()
-        _CACHE[token] = cloudpickle.loads(payload)
-    with _global_state_kept():
-        return [_draws(_CACHE[token], seed, size) for seed in seeds]
-
-
-@contextmanager
-def _global_state_kept() -> Iterator[None]:
-    """pyabc draws from numpy's global generator, which each batch seeds (:func:`_draws`):
-    the caller's state is put back afterwards, once for all the batches (getting and
-    setting it costs about 70 us, four times what seeding it costs)."""
-    state = np.random.get_state()  # noqa: NPY002
-    try:
-        yield
-    finally:
-        np.random.set_state(state)  # noqa: NPY002
-
-
-def _draws(simulate_one: Callable[[], Any], seed: np.random.SeedSequence, size: int) -> list[Any]:
-    """A batch: numpy's global generator seeded for it, then its draws."""
-    np.random.seed(seed.generate_state(4))  # noqa: NPY002
-    return [simulate_one() for _ in range(size)]
-
-
-def _make_sampler_class() -> type:
-    from pyabc.sampler import Sampler
-
-    class BatchSampler(Sampler):  # type: ignore[misc]
-        """pyabc's sampler interface over batches of draws, in this process or a pool."""
-
-        def __init__(self, seed: int, workers: int = 1,
-                     on_batch: Callable[[int, int], None] | None = None) -> None:
-            super().__init__()
-            # capped as a local pool is (more would only share the cores)
-            self.seed, self.on_batch = seed, on_batch
-            self.workers = min(workers, max_jobs())
-            self._pool: ProcessPoolExecutor | None = None
-
-        def sample_until_n_accepted(self, n: int, simulate_one: Callable[[], Any], t: int, *,
-                                    max_eval: float = np.inf, all_accepted: bool = False,
-                                    ana_vars: Any = None) -> Any:
-            sample = self._create_empty_sample()
-            size = max(1, math.ceil(n / 20))  # depends on n only: the same for any workers
-            evaluated = accepted = 0
-
-            def needed() -> float:
-                """The batches the generation still needs, as its acceptance so far says
-                (before any is accepted: as many as if every draw were)."""
-                if not accepted:
-                    return math.ceil(n / size)
-                return math.ceil((n - accepted) * evaluated / accepted / size)
-
-            batches = self._batches(simulate_one, t, size, needed)
-            with _global_state_kept():  # (seeded for each batch drawn in this process)
-                for particles in batches:
-                    before, tried = accepted, evaluated
-                    for particle in particles:
-                        if accepted >= n or evaluated >= max_eval:
-                            break
-                        sample.append(particle)
-                        evaluated += 1
-                        accepted += bool(particle.accepted)
-                    if self.on_batch is not None:
-                        self.on_batch(accepted - before, evaluated - tried)
-                    if accepted >= n or evaluated >= max_eval:
-                        break
-                batches.close()  # (with workers: what is still in flight is cancelled)
-            self.nr_evaluations_ = evaluated
-            if sample.n_accepted < n:
-                sample.ok = False
-            return sample
-
-        def _batches(self, simulate_one: Callable[[], Any], t: int, size: int,
-                     needed: Callable[[], float]) -> Generator[list[Any], None, None]:
-            """The generation's batches in order. With workers, a task holds up to
-            :data:`TASK_DRAWS` draws (whole batches); as many are kept in flight as the
-            generation still needs, as its acceptance so far says, up to two tasks a worker
-            (batches run beyond the last one used are thrown away: keeping the workers busy
-            with batches the generation does not need cost 5 % more work a night; which
-            batches are used depends on neither)."""
-            def seed(b: int) -> np.random.SeedSequence:
-                return np.random.SeedSequence(self.seed, spawn_key=(PROPOSALS_STREAM, t + 1, b))
-
-            if self.workers <= 1:
-                b = 0
-                while True:
-                    yield _draws(simulate_one, seed(b), size)
-                    b += 1
-            import cloudpickle  # pyabc's own dependency
-
-            payload = cloudpickle.dumps(simulate_one)
-            token = hashlib.sha256(payload).hexdigest()
-            pool = self.pool()
-            group = max(1, TASK_DRAWS // size)  # batches a task holds at most
-            flight: deque[Future[list[list[Any]]]] = deque()  # tasks, in batch order
-            ahead = after = 0  # batches in flight; the first batch not yet submitted
-            try:
-                while True:
-                    want = needed()
-                    target = max(1, min(2 * self.workers * group, want))
-                    while ahead < target:
-                        share = math.ceil((target - ahead) / self.workers)
-                        count = max(1, min(group, share))
-                        flight.append(pool.submit(_run_batches, token, payload,
-                                                  [seed(after + i) for i in range(count)], size))
-                        ahead, after = ahead + count, after + count
-                    for batch in flight.popleft().result():
-                        ahead -= 1
-                        yield batch
-            finally:
-                for future in flight:
-                    future.cancel()
-                for future in flight:
-                    if not future.cancelled():
-                        future.exception()  # wait: the next generation must not race it
-
-        def pool(self) -> ProcessPoolExecutor:
-            if self._pool is None:  # workers silent from their first instruction
-                self._pool = start_pool(self.workers, _start_worker)
-            return self._pool
-
-        def close(self) -> None:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-
-    return BatchSampler
-
-
-def BatchSampler(seed: int, workers: int = 1,
-                 on_batch: Callable[[int, int], None] | None = None) -> Any:
-    """The batch sampler (its class is made when first needed: pyabc is imported late)."""
-    global _SAMPLER
-    if _SAMPLER is None:
-        _SAMPLER = _make_sampler_class()
-    return _SAMPLER(seed, workers, on_batch)
-
-
-_SAMPLER: type | None = None
 
 
 def fact_scale(**kwargs: Any) -> FloatArray:
