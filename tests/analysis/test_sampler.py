@@ -1,0 +1,75 @@
+"""The batch sampler's traffic with its workers: what comes back is what was drawn, and the
+tasks of a generation are shared evenly among the workers."""
+
+from __future__ import annotations
+
+import pickle
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crossing_sim.analysis.sampler import _packed
+
+floats = st.floats(allow_nan=True, allow_infinity=True)
+leaves = (floats | floats.map(np.float64) | st.integers() | st.booleans() | st.none()
+          | st.text(max_size=5) | st.integers(-5, 5).map(np.int64))
+trees = st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=3), inner, max_size=4), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batches=st.lists(st.lists(trees, max_size=5), max_size=4))
+def test_packed_batches_come_back_as_they_were(batches: list[list[Any]]) -> None:
+    """Every value of the same type and bits (numpy's own pickling of the result, which
+    writes a float64's bytes, is the original's byte for byte)."""
+    back = pickle.loads(_packed(batches))
+    assert pickle.dumps(back) == pickle.dumps(batches)
+
+
+def test_pyabc_particles_come_back_as_they_were() -> None:
+    pyabc = pytest.importorskip("pyabc")
+    pars = pyabc.Parameter({"p0": np.float64(0.1) + np.float64(0.2), "p1": np.float64(-0.0)})
+    particle = pyabc.Particle(0, pars, 1.0, {"crossed": 3.0, "last": float("nan")}, 0.5,
+                              accepted=True)
+    back = pickle.loads(_packed([[particle]]))[0][0]
+    assert type(back.parameter["p0"]) is np.float64
+    assert pickle.dumps(back) == pickle.dumps(particle)
+
+
+def _kept() -> Any:
+    return SimpleNamespace(accepted=True, preliminary=False)
+
+
+def test_what_a_generation_needs_is_shared_evenly_among_the_workers() -> None:
+    """Every draw accepted: the tasks of each filling of the pool are of one size, as large
+    as a task may be (20 draws) or what is missing shared among the workers (the pool was
+    filled one task at a time, each taking half of what was still missing: 9 tasks for 100
+    draws, 5 for 40, where 6 and 2 do)."""
+    pytest.importorskip("pyabc")
+    from crossing_sim.analysis.sampler import BatchSampler
+
+    sampler = BatchSampler(7, workers=2)
+    if sampler.workers < 2:
+        pytest.skip("one core: no pool")
+    pool = sampler.pool()
+    submitted: list[int] = []
+    submit = pool.submit
+
+    def counted(fn: Any, token: str, payload: bytes, seeds: list[Any], size: int) -> Any:
+        submitted.append(len(seeds) * size)
+        return submit(fn, token, payload, seeds, size)
+
+    pool.submit = counted  # type: ignore[method-assign]
+    tasks = {}
+    try:
+        for t, n in enumerate([100, 40, 10]):  # batches of 5, 2 and 1 draws
+            submitted.clear()
+            assert sampler.sample_until_n_accepted(n, _kept, t).n_accepted == n
+            tasks[n] = list(submitted)
+    finally:
+        sampler.close()
+    assert tasks == {100: [20, 20, 20, 20, 10, 10], 40: [20, 20], 10: [5, 5]}
