@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -416,3 +418,44 @@ def test_fact_values_derive_family_members_and_the_share_of_children() -> None:
     np.testing.assert_array_equal(values[0], [10, 7, 0.4])
     assert values[1, 1] == 0
     assert np.isnan(values[1, 2])  # nobody crossed: no share
+
+
+FORKS = """\
+import json, sys
+import crossing_sim.analysis.sampler as sampler
+import crossing_sim.experiment.executors as executors
+from crossing_sim.analysis.calibration import Settings, calibrate
+from crossing_sim.analysis.parameters import parse_prior
+from crossing_sim.scenario.facts import Fact
+
+started = []
+start_pool = executors.start_pool
+
+def recorded(workers, initializer, start=None):
+    started.append(start or executors.start_method())
+    return start_pool(workers, initializer, start)
+
+executors.start_pool = sampler.start_pool = recorded
+prior = parse_prior("warning.p_reach", {"dist": "uniform", "low": 0.6, "high": 1.0}, "t")
+executor = executors.PoolExecutor(2)
+try:
+    calibrate(sys.argv[1], [prior], {"crossed": Fact("count", 200, 200)},
+              Settings(population=20, generations=1, rows=10, predictive=10, holdout=False),
+              executor=executor, workers=2, progress=True)
+finally:
+    executor.close()
+print(json.dumps(started))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or max_jobs() < 2 or sys.platform != "linux",
+                    reason="forked pools of 2 workers need Linux and 2 cores")
+def test_the_calibrations_two_pools_fork_their_workers_in_turn(synthetic: Path) -> None:
+    """The predictive nights' pool and the sampler's pool each fork their workers, the
+    other's resting meanwhile: with the other's threads about (or tqdm's monitor thread),
+    the sampler's workers were spawned, each importing pyabc again (about 3 s of a fit with
+    2 workers at a population of 300). (Planted once: the predictive nights' pool not
+    resting before a fit: its second pool was spawned.)"""
+    done = subprocess.run([sys.executable, "-c", FORKS, str(synthetic)], capture_output=True,
+                          text=True, check=True, timeout=300)
+    assert json.loads(done.stdout.splitlines()[-1]) == ["fork", "fork", "fork"]

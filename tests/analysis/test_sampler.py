@@ -3,7 +3,13 @@ tasks of a generation are shared evenly among the workers."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -73,3 +79,39 @@ def test_what_a_generation_needs_is_shared_evenly_among_the_workers() -> None:
     finally:
         sampler.close()
     assert tasks == {100: [20, 20, 20, 20, 10, 10], 40: [20, 20], 10: [5, 5]}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_workers_end_with_the_main_process(tmp_path: Path) -> None:
+    """The main process killed (SIGKILL: nothing of it runs): its sampler's workers are
+    killed too, not left waiting for tasks forever. (Planted once: the parent-death signal
+    not set in the sampler's workers; they outlived the main process.)"""
+    pytest.importorskip("pyabc")
+    pids = tmp_path / "pids"
+    script = (
+        "import os, signal\n"
+        "from crossing_sim.analysis.sampler import BatchSampler\n"
+        "pool = BatchSampler(7, workers=2).pool()\n"
+        "pool.submit(os.getpid).result()\n"
+        f"open({str(pids)!r}, 'w').write(' '.join(map(str, pool._processes)))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", script], timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL
+    left = [int(pid) for pid in pids.read_text().split()]
+    assert left
+    for _ in range(500):  # the kernel sends the signal as the main process ends: a moment
+        left = [pid for pid in left if _alive(pid)]
+        if not left:
+            return
+        time.sleep(0.01)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"workers {left} outlived the main process")
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (not ended, nor dead and waiting to be reaped)."""
+    try:
+        return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (FileNotFoundError, ProcessLookupError):
+        return False

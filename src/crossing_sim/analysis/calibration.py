@@ -39,6 +39,7 @@ from crossing_sim.errors import AnalysisError, ScenarioError, param, show_value
 from crossing_sim.experiment.executors import Executor, SerialExecutor
 from crossing_sim.experiment.parsed import Parsed
 from crossing_sim.experiment.posterior import PosteriorSample, over_posterior
+from crossing_sim.experiment.progress import bar_class
 from crossing_sim.experiment.run import Plan, run_experiment
 from crossing_sim.experiment.seeding import CALIBRATION_PRIORS, DEFAULT_SEED
 from crossing_sim.scenario.facts import Fact
@@ -218,8 +219,12 @@ def calibrate(scenario: str | Path, priors: Sequence[Prior], facts: dict[str, Fa
     try:
         for k, (name, chosen) in enumerate(plan):
             bar.set_description(f"fit on {name} facts")
+            # each pool's workers forked in turn, with the other's threads gone (with them
+            # about, the sampler's workers were spawned, each importing pyabc again)
+            executor.rest()
             fitted = fit(parsed, priors, chosen, settings.smc(), workers,
                          on_batch=lambda acc, _n: bar.update(acc), sampler=sampler)
+            sampler.rest()
             rows = fitted.resample(np.random.default_rng(np.random.SeedSequence(
                 settings.seed, spawn_key=(CALIBRATION_PRIORS, k + 1))), settings.rows)
             predictive = _predict(parsed, priors, rows, facts, settings, executor)
@@ -245,9 +250,7 @@ def _predict(parsed: Parsed, priors: Sequence[Prior], rows: FloatArray, facts: d
 
 def _bar(settings: Settings, fits: int, enabled: bool) -> Any:
     """A progress bar over the particles every generation of every fit accepts."""
-    from tqdm import tqdm
-
     total = fits * settings.population * (settings.generations + 1)
-    return tqdm(total=total, unit="particle", dynamic_ncols=True, smoothing=0.1,
-                disable=not (enabled and sys.stderr.isatty()))
+    return bar_class()(total=total, unit="particle", dynamic_ncols=True, smoothing=0.1,
+                       disable=not (enabled and sys.stderr.isatty()))
 

@@ -23,7 +23,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from crossing_sim.experiment.executors import max_jobs, start_pool
+from crossing_sim.experiment.executors import max_jobs, start_method, start_pool
+from crossing_sim.results.second_process import end_with_parent
 
 __all__ = ["PROPOSALS_STREAM", "TASK_DRAWS", "BatchSampler"]
 
@@ -41,9 +42,11 @@ _CACHE: dict[str, Callable[[], Any]] = {}
 
 
 def _start_worker() -> None:
-    """In a worker: leave Ctrl-C to the main process, and one BLAS thread (two workers on two
-    cores, each with a thread per core, would spend their time waiting on each other)."""
+    """In a worker: leave Ctrl-C to the main process, end with it if it is killed (as the
+    nights' workers do), and one BLAS thread (two workers on two cores, each with a thread
+    per core, would spend their time waiting on each other)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with_parent()
     from threadpoolctl import threadpool_limits  # a dependency of pyabc's scikit-learn
 
     threadpool_limits(1)
@@ -108,6 +111,7 @@ def _make_sampler_class() -> type:
             self.seed, self.on_batch = seed, on_batch
             self.workers = min(workers, max_jobs())
             self._pool: ProcessPoolExecutor | None = None
+            self._forked = False  # whether the pool's workers were forked
 
         def sample_until_n_accepted(self, n: int, simulate_one: Callable[[], Any], t: int, *,
                                     max_eval: float = np.inf, all_accepted: bool = False,
@@ -189,8 +193,17 @@ def _make_sampler_class() -> type:
 
         def pool(self) -> ProcessPoolExecutor:
             if self._pool is None:  # workers silent from their first instruction
-                self._pool = start_pool(self.workers, _start_worker)
+                start = start_method()
+                self._forked = start == "fork"
+                self._pool = start_pool(self.workers, _start_worker, start)
             return self._pool
+
+        def rest(self) -> None:
+            """Stop the workers of a forked pool, and its threads with them, between fits
+            (the next fit forks new ones in milliseconds); a spawned pool, slow to start
+            again, is kept."""
+            if self._forked:
+                self.close()
 
         def close(self) -> None:
             if self._pool is not None:

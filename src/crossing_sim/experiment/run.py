@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from crossing_sim.experiment.executors import Executor, SerialExecutor
+from crossing_sim.experiment.progress import bar_class
 from crossing_sim.experiment.replications import Replications, Task
 from crossing_sim.experiment.statistics import estimate, import_in_background
 from crossing_sim.model.fates import Fate
@@ -223,13 +224,8 @@ def _progress_bar(total: int, done: int, enabled: bool) -> Any:
     workers instead of forking them, and write its tables itself."""
     if not (enabled and sys.stderr.isatty()):
         return _NoBar(total)
-    from tqdm import tqdm
-
-    class Bar(tqdm):  # type: ignore[misc]
-        monitor_interval = 0  # no monitor thread: the tables may then be forked at the end
-
-    return Bar(total=total, initial=done, unit="rep", unit_scale=False, dynamic_ncols=True,
-               smoothing=0.1, desc="replications")
+    return bar_class()(total=total, initial=done, unit="rep", unit_scale=False,
+                       dynamic_ncols=True, smoothing=0.1, desc="replications")
 
 
 @dataclass
