@@ -2,7 +2,7 @@
 
 Run on demand (a report, not a test)::
 
-    .venv/bin/python benchmarks/bench_experiment.py [--reps 6000] [--big 10000]
+    .venv/bin/python benchmarks/bench_experiment.py [--reps 6000] [--big 10000] [--rounds 5]
 
 In one run it measures, on the baseline scenario:
 
@@ -12,7 +12,10 @@ In one run it measures, on the baseline scenario:
    second line gives the replications alone, on workers already started.
 2. **overhead**: the experiment layer's own cost per replication (seeding, collecting,
    saving batches, writing the tables), as the difference between a serial experiment that
-   writes a results folder and the bare ``simulate`` calls for the same replications.
+   writes a results folder and the bare ``simulate`` calls for the same replications, the
+   two timed one after the other in each of ``--rounds`` rounds (the median reported), less
+   the same difference for a run of 10 nights (what any run costs once: the folder, the
+   summary, the manifest).
 3. **a big run**: ``--big`` replications of the baseline with the default executor, its
    wall time and the peak memory of this process and of its workers.
 """
@@ -24,6 +27,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -79,15 +83,36 @@ def replication_phase(reps: int) -> tuple[float, float]:
     return serial, pooled
 
 
-def overhead(reps: int, folder: Path) -> tuple[float, float]:
-    """(model ms, experiment-layer ms) per replication, serial, same replications."""
+#: Nights of the small run whose layer is what any run costs once (the folder, the summary,
+#: the manifest), taken off the large run's to leave the layer's cost a night.
+ONCE = 10
+
+
+def layer_seconds(reps: int, folder: Path) -> tuple[float, float]:
+    """(seconds of ``reps`` bare nights, seconds the layer adds to them): a serial run into
+    a folder less the same nights alone, timed one after the other."""
     prepared = prepare(BASELINE)
     scenario = prepared[0].scenario
-    model = timed(lambda: [simulate(scenario, replication_streams(2018, i)) for i in range(reps)])
     plan = Plan([scenario], 2018, reps)
+    shutil.rmtree(folder, ignore_errors=True)
+    model = timed(lambda: [simulate(scenario, replication_streams(2018, i))
+                           for i in range(reps)])
     whole = timed(lambda: execute(prepared, plan, spec_of("run", prepared, plan, [], Design()),
                                   SerialExecutor(), folder))
-    return 1e3 * model / reps, 1e3 * (whole - model) / reps
+    return model, whole - model
+
+
+def overhead(reps: int, folder: Path, rounds: int) -> tuple[float, list[float]]:
+    """The model's ms a replication (median of ``rounds``) and the experiment layer's in
+    each round: the margin between a run of ``reps`` nights and one of :data:`ONCE`
+    (without what a run costs once)."""
+    models, layers = [], []
+    for _ in range(rounds):
+        model, layer = layer_seconds(reps, folder)
+        _, once = layer_seconds(ONCE, folder)
+        models.append(1e3 * model / reps)
+        layers.append(1e3 * (layer - once) / (reps - ONCE))
+    return statistics.median(models), layers
 
 
 def peak_mib(who: int) -> float:
@@ -98,6 +123,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=6000, help="replications per sweep point")
     parser.add_argument("--big", type=int, default=10_000, help="replications of the big run")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of the overhead's measure (median reported)")
     args = parser.parse_args()
     print(f"Python {platform.python_version()}, numpy {np.__version__}, crossing-sim "
           f"{crossing_sim.__version__}, {os.cpu_count()} cores")
@@ -116,9 +143,11 @@ def main() -> int:
         alone, warm = replication_phase(args.reps)
         print(f"   the replications alone (warm workers, no tables): 1 worker {alone:.2f} s, "
               f"2 workers {warm:.2f} s: {alone / warm:.2f}x")
-        model_ms, layer_ms = overhead(2000, work / "overhead")
+        model_ms, layers = overhead(2000, work / "overhead", args.rounds)
+        layer_ms = statistics.median(layers)
         print(f"2. overhead per replication: model {model_ms:.3f} ms, experiment layer "
-              f"{layer_ms:.3f} ms ({100 * layer_ms / model_ms:.0f} % of the model's time)")
+              f"{layer_ms:.3f} ms ({100 * layer_ms / model_ms:.0f} % of the model's time; "
+              f"median of {args.rounds} rounds, from {min(layers):.3f} to {max(layers):.3f} ms)")
         big = work / "big"
         prepared = prepare(BASELINE)
         plan = Plan([prepared[0].scenario], 2018, args.big)

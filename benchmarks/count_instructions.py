@@ -6,8 +6,10 @@ Wall-clock times drift on a shared or virtual machine; instruction counts do not
 
 It runs this file under ``valgrind --tool=callgrind`` four times (warm-up only, then the
 project's model, then the floor of ``floor.py``, both on the same streams, then a whole
-serial run of the same nights into a results folder), and prints each model's instructions
-per replication and their ratio, and what the experiment layer adds to the model's. With
+serial run of the same nights into a results folder, its tables written in the same
+process: valgrind's count of a forked process would carry the count before the fork), and
+prints each model's instructions per replication and their ratio, and what the experiment
+layer adds to the model's. With
 ``--margin 300`` it also counts the model and the whole run on 300 nights and gives the
 layer's cost per night as the margin between the two sizes (without what a run costs once:
 the folder, the summary, the JSON files). It needs valgrind (Debian: ``apt-get install
@@ -40,6 +42,12 @@ def work(which: str, reps: int) -> None:
     """What runs under valgrind: 20 warm-up replications of each model, then ``reps`` of one."""
     sys.path.insert(0, str(HERE))
     import bench_model
+
+    import crossing_sim.results.second_process as second_process
+
+    # the tables written in this process: a forked second process carries valgrind's count
+    # of everything before the fork, so the counts of two processes do not add up
+    second_process.can_fork = lambda: False
     from floor import floor_night
 
     from crossing_sim import load_scenario, replication_streams, simulate
@@ -81,10 +89,11 @@ def count(which: str, reps: int) -> int:
              sys.executable, __file__, "--work", which, "--reps", str(reps)],
             capture_output=True, text=True, check=True,
             env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})  # no idle threads counted
-    match = re.search(r"Collected : (\d+)", done.stderr)
-    if match is None:
-        raise RuntimeError(f"valgrind said no count:\n{done.stderr[-2000:]}")
-    return int(match.group(1))
+    counts = re.findall(r"Collected : (\d+)", done.stderr)
+    if len(counts) != 1:
+        raise RuntimeError(f"valgrind gave {len(counts)} counts, for one process:\n"
+                           f"{done.stderr[-2000:]}")
+    return int(counts[0])
 
 
 def main() -> int:
