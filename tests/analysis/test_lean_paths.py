@@ -280,35 +280,3 @@ def test_the_lean_paths_serve_a_scenario_the_plan_cannot(tmp_path: Path) -> None
     parsed = Parsed.read(BASELINE, (), "drawn")
     assert pickle.dumps(parsed.build(values)) == pickle.dumps(parsed.slow_build(values))
     assert parsed._plans[tuple(values)] is None
-
-
-def _kept() -> Any:
-    return SimpleNamespace(accepted=True, preliminary=False)
-
-
-def test_workers_run_no_batch_a_generation_does_not_need() -> None:
-    """Every draw accepted, the acceptance says exactly how many batches are needed: with
-    workers, none is run beyond them (they were, to keep every worker busy: 5 % more work),
-    nor, before any is accepted, beyond those a generation needs if every draw were (small
-    populations ran up to two tasks a worker: 80 draws for 10 particles)."""
-    pytest.importorskip("pyabc")
-    from crossing_sim.analysis.sampler import BatchSampler
-
-    sampler = BatchSampler(7, workers=2)
-    if sampler.workers < 2:
-        pytest.skip("one core: no pool")
-    pool = sampler.pool()
-    submitted: list[int] = []
-    submit = pool.submit
-
-    def counted(fn: Any, token: str, payload: bytes, seeds: list[Any], size: int) -> Any:
-        submitted.append(len(seeds) * size)
-        return submit(fn, token, payload, seeds, size)
-
-    pool.submit = counted  # type: ignore[method-assign]
-    try:
-        for t, n in enumerate([100, 100, 40, 10]):  # batches of 5, 5, 2 and 1 draws
-            assert sampler.sample_until_n_accepted(n, _kept, t).n_accepted == n
-    finally:
-        sampler.close()
-    assert sum(submitted) == 250

@@ -50,11 +50,9 @@ def _kept() -> Any:
     return SimpleNamespace(accepted=True, preliminary=False)
 
 
-def test_what_a_generation_needs_is_shared_evenly_among_the_workers() -> None:
-    """Every draw accepted: the tasks of each filling of the pool are of one size, as large
-    as a task may be (20 draws) or what is missing shared among the workers (the pool was
-    filled one task at a time, each taking half of what was still missing: 9 tasks for 100
-    draws, 5 for 40, where 6 and 2 do)."""
+def _tasks(populations: list[int]) -> list[list[int]]:
+    """The draws of each task sent to 2 workers, generation by generation, every draw
+    accepted."""
     pytest.importorskip("pyabc")
     from crossing_sim.analysis.sampler import BatchSampler
 
@@ -62,23 +60,37 @@ def test_what_a_generation_needs_is_shared_evenly_among_the_workers() -> None:
     if sampler.workers < 2:
         pytest.skip("one core: no pool")
     pool = sampler.pool()
-    submitted: list[int] = []
+    tasks: list[list[int]] = []
     submit = pool.submit
 
     def counted(fn: Any, token: str, payload: bytes, seeds: list[Any], size: int) -> Any:
-        submitted.append(len(seeds) * size)
+        tasks[-1].append(len(seeds) * size)
         return submit(fn, token, payload, seeds, size)
 
     pool.submit = counted  # type: ignore[method-assign]
-    tasks = {}
     try:
-        for t, n in enumerate([100, 40, 10]):  # batches of 5, 2 and 1 draws
-            submitted.clear()
+        for t, n in enumerate(populations):
+            tasks.append([])
             assert sampler.sample_until_n_accepted(n, _kept, t).n_accepted == n
-            tasks[n] = list(submitted)
     finally:
         sampler.close()
-    assert tasks == {100: [20, 20, 20, 20, 10, 10], 40: [20, 20], 10: [5, 5]}
+    return tasks
+
+
+def test_workers_run_no_batch_a_generation_does_not_need() -> None:
+    """Every draw accepted, the acceptance says exactly how many batches are needed: with
+    workers, none is run beyond them (they were, to keep every worker busy: 5 % more work),
+    nor, before any is accepted, beyond those a generation needs if every draw were (small
+    populations ran up to two tasks a worker: 80 draws for 10 particles)."""
+    assert sum(map(sum, _tasks([100, 100, 40, 10]))) == 250  # batches of 5, 5, 2 and 1
+
+
+def test_what_a_generation_needs_is_shared_evenly_among_the_workers() -> None:
+    """Every draw accepted: the tasks of each filling of the pool are of one size, as large
+    as a task may be (20 draws) or what is missing shared among the workers (the pool was
+    filled one task at a time, each taking half of what was still missing: 9 tasks for 100
+    draws, 5 for 40, where 6 and 2 do)."""
+    assert _tasks([100, 40, 10]) == [[20, 20, 20, 20, 10, 10], [20, 20], [5, 5]]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
